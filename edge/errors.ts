@@ -1,0 +1,42 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** Error codes the edge reports in `{ error: { code, message } }` bodies. */
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'internal'
+
+/** The JSON body of every error response. */
+export type ApiErrorBody = { error: { code: ApiErrorCode; message: string } }
+
+/** A fault with a known HTTP meaning; `app.onError` turns it into that status and code. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ApiErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
+}
+
+const codeByStatus: Partial<Record<number, ApiErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+}
+
+/** The error code for an HTTP status: its own when known, else `bad_request` (4xx) or `internal`. */
+export function codeForStatus(status: number): ApiErrorCode {
+  return codeByStatus[status] ?? (status >= 400 && status < 500 ? 'bad_request' : 'internal')
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// `npm start`: the whole local stack on 127.0.0.1, offline-safe.
+//   1. applies edge/migrations to the local D1 (wrangler d1 migrations apply --local)
+//   2. the edge on workerd (wrangler dev --local), serving the API and ./dist
+//   3. the IDE on the Vite dev server, proxying /api and /git to the edge (vite.config.ts)
+// Ports: PORT (IDE, 5173), EDGE_PORT (8787); CODER_EDGE_URL overrides the edge URL the proxy uses.
+// Ctrl-C / SIGTERM, or either server dying, stops both, workerd included.
+import { spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const host = '127.0.0.1'
+const idePort = Number(process.env.PORT || 5173)
+const edgePort = Number(process.env.EDGE_PORT || 8787)
+const edgeUrl = process.env.CODER_EDGE_URL || `http://${host}:${edgePort}`
+const ideUrl = `http://${host}:${idePort}`
+const persistTo = join(root, '.coder-local', 'state')
+const readyTimeoutMs = 120_000
+
+const wranglerBin = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
+const viteBin = join(root, 'node_modules', 'vite', 'bin', 'vite.js')
+const wranglerEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  // The banner's npm update check is the only network call wrangler makes locally.
+  WRANGLER_HIDE_BANNER: 'true',
+  // Non-interactive: migrations apply without a prompt, dev shows no hotkey UI.
+  CI: 'true',
+}
+
+/** @type {Map<string, import('node:child_process').ChildProcess>} */
+const children = new Map()
+let stopping = false
+
+const log = (msg) => console.log(`[start] ${msg}`)
+
+/** Runs a node script to completion; resolves to its exit code. */
+function runNode(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' })
+    child.on('error', reject)
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
+  })
+}
+
+/**
+ * Starts a long-running node script in its own process group, so that stopping it also
+ * stops what it spawned (wrangler → workerd) and a terminal Ctrl-C reaches only us.
+ */
+function startServer(name, args, env) {
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit', detached: true })
+  children.set(name, child)
+  child.on('exit', (code, signal) => {
+    children.delete(name)
+    if (!stopping) {
+      log(`${name} exited (${signal ?? `code ${code}`}); stopping the stack`)
+      void stop(1)
+    }
+  })
+  return child
+}
+
+/** True while any process of the group led by `pid` is alive. */
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Stops one server's whole process group: SIGTERM, then SIGKILL after a grace period. */
+async function stopGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGTERM')
+  } catch {
+    return
+  }
+  for (let waited = 0; groupAlive(pid) && waited < 5_000; waited += 100) await sleep(100)
+  if (groupAlive(pid)) {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {}
+  }
+}
+
+/** Stops both servers (and workerd) and exits with `code`. */
+async function stop(code) {
+  if (stopping) return
+  stopping = true
+  const pids = [...children.values()].map((c) => c.pid).filter((pid) => pid !== undefined)
+  await Promise.all(pids.map(stopGroup))
+  process.exit(code)
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Resolves to the first response from `url` within the deadline; rejects when stopping or on timeout. */
+async function waitFor(url, deadline) {
+  for (;;) {
+    if (stopping) throw new Error('stopping')
+    try {
+      return await fetch(url, { signal: AbortSignal.timeout(5_000) })
+    } catch {
+      if (Date.now() > deadline) throw new Error(`no answer from ${url} within ${readyTimeoutMs / 1000}s`)
+      await sleep(300)
+    }
+  }
+}
+
+/**
+ * wrangler refuses to start without the assets directory. Before the first `vite build`,
+ * give it public/ (with its _headers) and a stand-in page; the IDE itself is served by Vite.
+ */
+function ensureDist() {
+  const dist = join(root, 'dist')
+  if (existsSync(join(dist, 'index.html'))) return
+  mkdirSync(dist, { recursive: true })
+  if (existsSync(join(root, 'public'))) cpSync(join(root, 'public'), dist, { recursive: true })
+  writeFileSync(
+    join(dist, 'index.html'),
+    `<!doctype html><title>Coder</title><p>IDE not built yet: run npm run build, or open ${ideUrl}.\n`,
+  )
+  log('dist/ has no build yet: the edge serves a placeholder page (npm run build replaces it)')
+}
+
+process.on('SIGINT', () => void stop(0))
+process.on('SIGTERM', () => void stop(0))
+// npm does not forward SIGTERM to `sh -c node scripts/start.mjs`: when our parent goes, so do we.
+const parentPid = process.ppid
+setInterval(() => {
+  if (!stopping && process.ppid !== parentPid) {
+    log('parent process exited; stopping the stack')
+    void stop(0)
+  }
+}, 500).unref()
+
+ensureDist()
+mkdirSync(persistTo, { recursive: true })
+
+log('applying D1 migrations (local)')
+const migrated = await runNode(
+  [wranglerBin, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo],
+  wranglerEnv,
+)
+if (migrated !== 0) {
+  log(`wrangler d1 migrations apply failed (exit ${migrated})`)
+  process.exit(migrated)
+}
+if (stopping) process.exit(0)
+
+startServer(
+  'edge (wrangler dev)',
+  [
+    wranglerBin, 'dev', '--local',
+    '--ip', host, '--port', String(edgePort),
+    '--persist-to', persistTo,
+    '--show-interactive-dev-session=false',
+  ],
+  wranglerEnv,
+)
+startServer(
+  'IDE (vite)',
+  [viteBin, '--host', host, '--port', String(idePort), '--strictPort'],
+  { ...process.env, CODER_EDGE_URL: edgeUrl },
+)
+
+try {
+  const deadline = Date.now() + readyTimeoutMs
+  const health = await waitFor(`${edgeUrl}/api/health`, deadline)
+  const body = await health.json().catch(() => null)
+  if (!health.ok) log(`edge health is ${health.status}: ${JSON.stringify(body)}`)
+  // Through the proxy: proves Vite is up and forwards to the edge.
+  const proxied = await waitFor(`${ideUrl}/api/health`, deadline)
+  if (!proxied.ok) log(`IDE proxy to the edge answered ${proxied.status}`)
+  console.log(`\nIDE: ${ideUrl}  Edge: ${edgeUrl}\n`)
+} catch (err) {
+  if (!stopping) {
+    log(err.message)
+    await stop(1)
+  }
+}

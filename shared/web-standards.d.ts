@@ -1,0 +1,15 @@
+// The few web-standard globals shared/ relies on. They exist in every runtime Coder targets
+// (browsers, workers, workerd, Node), but shared/ compiles with no DOM/Node lib on purpose.
+interface AbortSignal {
+  readonly aborted: boolean
+  readonly reason: unknown
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+}
+interface AbortController {
+  readonly signal: AbortSignal
+  abort(reason?: unknown): void
+}
+declare var AbortController: { prototype: AbortController; new (): AbortController }
+declare function setTimeout(callback: () => void, ms?: number): number
+declare function clearTimeout(id: number | undefined): void

@@ -1,0 +1,91 @@
+/**
+ * @module The browser side of `npm run bench`: `window.coderBench`, timing Coder's real code
+ * paths (the workspace worker, the IndexedDB namespace, isomorphic-git) next to lightning-fs.
+ */
+import '../../worker/polyfills'
+import LightningFS from '@isomorphic-git/lightning-fs'
+import { createProjects } from '../../worker/projects'
+import { addAll, commit, initRepo, openRepo, status } from '../../worker/git'
+import { mkdirp } from '../../shared/namespace'
+import { createWorkspaceClient, type WorkspaceClient } from '../workspace/client'
+
+const encoder = new TextEncoder()
+const payload = (i: number) => encoder.encode(`// file ${i}\nexport const value${i} = ${i} // a small file of about ninety bytes.....\n`)
+let client: WorkspaceClient | null = null
+let n = 0
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now()
+  await fn()
+  return performance.now() - t0
+}
+
+const coderBench = {
+  /** Deletes every IndexedDB database of this origin. */
+  async reset(): Promise<void> {
+    client?.terminate()
+    client = null
+    const dbs = await indexedDB.databases()
+    await Promise.all(dbs.map((d) => new Promise((resolve) => {
+      const req = indexedDB.deleteDatabase(d.name!)
+      req.onsuccess = req.onerror = req.onblocked = resolve
+    })))
+  },
+
+  /** Clone + checkout into the IndexedDB namespace, through the workspace worker (ms). */
+  async importRepo(url: string, options: { depth?: number } = {}): Promise<number> {
+    client ??= createWorkspaceClient()
+    await client.ready
+    const c = client
+    return time(() => c.rpc.call('importRepo', { url, depth: options.depth }, { timeoutMs: 600_000 }))
+  },
+
+  /** Saves 1,000 small files through the namespace as one multi-file save (ms). */
+  async write1000(): Promise<number> {
+    const projects = createProjects({ prefix: `bench-w${n++}` })
+    const p = await projects.open((await projects.create({ name: 'write' })).id)
+    await p.namespace.mkdir('/workspace/many')
+    return time(() =>
+      p.namespace.batch(async () => {
+        for (let i = 0; i < 1000; i++) await p.namespace.writeFile(`/workspace/many/file-${i}.txt`, payload(i))
+      }),
+    )
+  },
+
+  /** The same 1,000 files through lightning-fs, one write after another (ms). */
+  async write1000LightningFs(): Promise<number> {
+    const fs = new LightningFS(`bench-lfs-${n++}`, { wipe: true }).promises
+    await fs.mkdir('/many')
+    return time(async () => {
+      for (let i = 0; i < 1000; i++) await fs.writeFile(`/many/file-${i}.txt`, payload(i))
+    })
+  },
+
+  /** git status over 200 × 100 committed files with one modified (setup untimed; ms). */
+  async status20k(): Promise<number> {
+    const projects = createProjects({ prefix: `bench-s${n++}` })
+    const p = await projects.open((await projects.create({ name: 'status' })).id)
+    const repo = openRepo(p.namespace, '/workspace')
+    await p.workspace.batch(async () => {
+      await initRepo(repo)
+      for (let d = 0; d < 200; d++) {
+        const dir = `/workspace/dir-${String(d).padStart(3, '0')}`
+        await mkdirp(p.namespace, dir)
+        for (let f = 0; f < 100; f++) await p.namespace.writeFile(`${dir}/file-${String(f).padStart(3, '0')}.txt`, payload(d * 100 + f))
+      }
+      await addAll(repo)
+      await commit(repo, 'twenty thousand files', { name: 'Bench', email: 'bench@coder.test' })
+    })
+    await p.namespace.writeFile('/workspace/dir-000/file-000.txt', encoder.encode('changed\n'))
+    const fresh = () => openRepo(p.namespace, '/workspace')
+    await status(fresh())
+    let changed = 0
+    const ms = await time(async () => {
+      changed = (await status(fresh())).length
+    })
+    if (changed !== 1) throw new Error(`status found ${changed} changes, expected 1`)
+    return ms
+  },
+}
+
+;(window as unknown as { coderBench: typeof coderBench }).coderBench = coderBench

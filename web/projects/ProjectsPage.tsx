@@ -1,0 +1,165 @@
+import { For, Show, createResource, createSignal, onCleanup } from 'solid-js'
+import type { AppError } from '../../shared/errors'
+import type { Progress, ProjectInfo } from '../../shared/protocol'
+import type { WorkspaceClient } from '../workspace/client'
+import type { Settings } from '../settings/settings'
+import { formatAgo, formatBytes } from '../format'
+import { fromDrop, fromFileList, type PickedFolder } from './local-folder'
+
+/** The projects page: list, import by URL (progress + cancel), import a folder, delete. */
+export function ProjectsPage(props: { client: WorkspaceClient; settings: Settings; open: (id: string) => void }) {
+  const rpc = props.client.rpc
+  const [projects, { refetch }] = createResource(() => rpc.call('listProjects', undefined))
+  const [storage, { refetch: refetchStorage }] = createResource(() => navigator.storage?.estimate?.() ?? Promise.resolve({ usage: 0, quota: 0 }))
+  const [url, setUrl] = createSignal('')
+  const [branch, setBranch] = createSignal('')
+  const [shallow, setShallow] = createSignal(false)
+  const [busy, setBusy] = createSignal<{ label: string; progress: Progress | null; cancel: () => void } | null>(null)
+  const [error, setError] = createSignal<string | null>(null)
+  const [dragging, setDragging] = createSignal(false)
+  let controller: AbortController | null = null
+  onCleanup(() => controller?.abort())
+
+  async function run(label: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<ProjectInfo>) {
+    setError(null)
+    controller = new AbortController()
+    const c = controller
+    setBusy({ label, progress: null, cancel: () => c.abort() })
+    // Ask once for storage the browser will not evict under pressure.
+    void navigator.storage?.persist?.()
+    try {
+      const info = await work(c.signal, (p) => setBusy({ label, progress: p, cancel: () => c.abort() }))
+      props.open(info.id)
+    } catch (e) {
+      const err = e as AppError
+      setError(err.code === 'ABORTED' ? 'Import cancelled. Nothing was kept.' : err.message)
+    } finally {
+      setBusy(null)
+      void refetch()
+      void refetchStorage()
+    }
+  }
+
+  function importUrl(event: Event) {
+    event.preventDefault()
+    const target = url().trim()
+    if (!target) return setError('Enter the address of a git repository, e.g. https://github.com/owner/repo.git')
+    void run(`Importing ${target}`, (signal, onProgress) =>
+      rpc.call('importRepo', { url: target, ref: branch().trim() || undefined, depth: shallow() ? 1 : undefined }, { signal, onProgress, timeoutMs: 120_000 }),
+    )
+  }
+
+  function importFolder(folder: PickedFolder | null) {
+    if (!folder) return setError('That folder has no files to import.')
+    void run(`Importing folder ${folder.name}`, (signal, onProgress) =>
+      rpc.call('importFiles', { name: folder.name, files: folder.files, author: authorOrDefault(props.settings) }, { signal, onProgress, timeoutMs: 120_000 }),
+    )
+  }
+
+  async function remove(p: ProjectInfo) {
+    if (!confirm(`Delete project “${p.name}” and everything stored for it in this browser? This cannot be undone.`)) return
+    try {
+      await rpc.call('deleteProject', { projectId: p.id })
+    } catch (e) {
+      setError((e as Error).message)
+    }
+    void refetch()
+    void refetchStorage()
+  }
+
+  const percent = () => {
+    const p = busy()?.progress
+    return p && p.total > 0 ? Math.min(100, Math.round((p.loaded / p.total) * 100)) : null
+  }
+
+  return (
+    <main
+      class="projects"
+      classList={{ dragging: dragging() }}
+      onDragOver={(e) => {
+        e.preventDefault()
+        setDragging(true)
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={async (e) => {
+        e.preventDefault()
+        setDragging(false)
+        if (e.dataTransfer && !busy()) importFolder(await fromDrop(e.dataTransfer))
+      }}
+    >
+      <section class="import">
+        <h2>Import a repository</h2>
+        <form onSubmit={importUrl}>
+          <input name="url" type="url" placeholder="https://github.com/owner/repo.git" value={url()} onInput={(e) => setUrl(e.currentTarget.value)} disabled={!!busy()} aria-label="Repository URL" />
+          <input name="branch" placeholder="branch (default)" value={branch()} onInput={(e) => setBranch(e.currentTarget.value)} disabled={!!busy()} aria-label="Branch" />
+          <label>
+            <input type="checkbox" name="shallow" checked={shallow()} onChange={(e) => setShallow(e.currentTarget.checked)} disabled={!!busy()} /> latest commit only
+          </label>
+          <button type="submit" disabled={!!busy()}>Import</button>
+          <label class="button" classList={{ disabled: !!busy() }}>
+            Open folder…
+            <input type="file" hidden {...{ webkitdirectory: true }} disabled={!!busy()} onChange={async (e) => importFolder(await fromFileList(e.currentTarget.files!))} />
+          </label>
+        </form>
+        <p class="hint">…or drop a folder anywhere on this page.</p>
+        <Show when={busy()}>
+          {(b) => (
+            <div class="progress" role="status">
+              <div class="progress-label">
+                {b().label} — {b().progress?.phase ?? 'Starting'}
+                <Show when={percent() !== null}> {percent()}%</Show>
+                <Show when={b().progress && b().progress!.total > 0}>
+                  {' '}({b().progress!.loaded.toLocaleString()} / {b().progress!.total.toLocaleString()})
+                </Show>
+              </div>
+              {/* Without a total the bar is indeterminate. */}
+              <Show when={percent() !== null} fallback={<progress aria-label="Import progress" />}>
+                <progress aria-label="Import progress" max="100" value={percent()!} />
+              </Show>
+              <button type="button" onClick={() => b().cancel()}>Cancel</button>
+            </div>
+          )}
+        </Show>
+        <Show when={error()}>
+          <p class="error" role="alert">{error()}</p>
+        </Show>
+      </section>
+
+      <section class="list">
+        <h2>Projects</h2>
+        <Show when={!projects.loading && projects()?.length === 0}>
+          <p class="empty">No projects yet. Import one above.</p>
+        </Show>
+        <table>
+          <tbody>
+            <For each={projects()}>
+              {(p) => (
+                <tr class="project" data-id={p.id}>
+                  <td>
+                    <a href={`/p/${p.id}`} onClick={(e) => (e.preventDefault(), props.open(p.id))}>{p.name}</a>
+                  </td>
+                  <td class="origin">{p.url ?? 'local'}</td>
+                  <td class="branch">{p.branch ?? '—'}</td>
+                  <td class="opened" title={new Date(p.lastOpenedAt).toLocaleString()}>{formatAgo(p.lastOpenedAt)}</td>
+                  <td class="size">{formatBytes(p.bytes)}</td>
+                  <td>
+                    <button type="button" class="danger" onClick={() => remove(p)} aria-label={`Delete ${p.name}`}>Delete</button>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+        <Show when={storage()}>
+          {(s) => <p class="storage">Browser storage used: {formatBytes(s().usage ?? 0)} of {formatBytes(s().quota ?? 0)}</p>}
+        </Show>
+      </section>
+    </main>
+  )
+}
+
+/** Imports of local folders commit as the configured author, or a clearly named placeholder. */
+function authorOrDefault(settings: Settings) {
+  const a = settings.author
+  return a.name.trim() && a.email.trim() ? a : { name: 'Coder user', email: 'user@coder.local' }
+}

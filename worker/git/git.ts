@@ -1,0 +1,232 @@
+import git from 'isomorphic-git'
+import { AppError, throwIfAborted, toAppError } from '../../shared/errors'
+import type { Author, CommitInfo, FileStatus, Progress } from '../../shared/protocol'
+import type { FileService } from '../../shared/namespace'
+import { createFsAdapter, type FsAdapter } from '../namespace'
+import { createHttpClient } from './http'
+
+/** A git repository: a working tree at `dir` of a file service (usually the project namespace). */
+export interface Repo {
+  fs: FsAdapter
+  dir: string
+  /** isomorphic-git's object cache, shared by the calls on one repo. */
+  cache: object
+}
+
+/** Wraps `service` at `dir` as a repo. */
+export function openRepo(service: FileService, dir = '/workspace'): Repo {
+  return { fs: createFsAdapter(service), dir, cache: {} }
+}
+
+/** Options of a clone. */
+export interface CloneOptions {
+  url: string
+  /** Commits of history to fetch; full history when absent. */
+  depth?: number
+  /** Branch to check out; the remote's default when absent. */
+  ref?: string
+  signal?: AbortSignal
+  onProgress?: (p: Progress) => void
+}
+
+/** Turns isomorphic-git's errors into AppErrors with messages a person can act on. */
+function gitError(error: unknown, what: string): AppError {
+  if (error instanceof AppError) return error
+  const e = error as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string } }
+  if (e?.code === 'HttpError') {
+    const status = e.data?.statusCode
+    const hint = status === 401 || status === 403 ? ' (the repository is private or the credentials were refused)' : status === 404 ? ' (no repository at that address)' : ''
+    return new AppError('NETWORK', `${what} failed: HTTP ${status ?? '?'} ${e.data?.statusMessage ?? ''}${hint}`.trim(), { status }, { cause: error })
+  }
+  if (e?.code === 'NotFoundError') return new AppError('NOT_FOUND', `${what} failed: ${e.message}`, {}, { cause: error })
+  if (typeof e?.code === 'string' && /^[A-Z][A-Za-z]+Error$/.test(e.code)) return new AppError('GIT', `${what} failed: ${e.message}`, { gitCode: e.code }, { cause: error })
+  return toAppError(error)
+}
+
+/** Clones into `repo.dir` (which must be empty) and checks out the working tree. */
+export async function cloneRepo(repo: Repo, options: CloneOptions): Promise<void> {
+  const { url, depth, ref, signal, onProgress } = options
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new AppError('BAD_INPUT', `'${url}' is not a URL: give a repository address such as https://github.com/owner/repo.git`, { url })
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new AppError('BAD_INPUT', `only http(s) repository addresses can be imported, not '${parsed.protocol}'`, { url })
+  try {
+    await git.clone({
+      fs: repo.fs,
+      http: createHttpClient(signal),
+      dir: repo.dir,
+      url,
+      ref,
+      depth,
+      singleBranch: depth !== undefined,
+      noTags: depth !== undefined,
+      cache: repo.cache,
+      onProgress: (e) => {
+        throwIfAborted(signal)
+        onProgress?.({ phase: e.phase, loaded: e.loaded, total: e.total ?? 0 })
+      },
+    })
+    throwIfAborted(signal)
+  } catch (error) {
+    if (signal?.aborted) throw new AppError('ABORTED', 'the import was cancelled')
+    throw gitError(error, `cloning ${url}`)
+  }
+}
+
+/** Makes `repo.dir` a repository on branch `main`. */
+export async function initRepo(repo: Repo): Promise<void> {
+  await git.init({ fs: repo.fs, dir: repo.dir, defaultBranch: 'main' })
+}
+
+/** Classifies one row of isomorphic-git's status matrix. */
+export function classifyStatus([path, head, workdir, stage]: [string, number, number, number]): FileStatus[] {
+  const out: FileStatus[] = []
+  if (head === 0 && stage === 0) {
+    if (workdir === 2) out.push({ path, group: 'untracked', change: 'added' })
+    return out
+  }
+  if (head === 0) out.push({ path, group: 'staged', change: 'added' })
+  else if (stage === 0) out.push({ path, group: 'staged', change: 'deleted' })
+  else if (stage === 2 || stage === 3) out.push({ path, group: 'staged', change: 'modified' })
+  if (stage === 0) {
+    if (workdir !== 0) out.push({ path, group: 'untracked', change: 'added' })
+  } else if (workdir === 0) {
+    out.push({ path, group: 'unstaged', change: 'deleted' })
+  } else if ((stage === 1 && workdir === 2) || stage === 3) {
+    out.push({ path, group: 'unstaged', change: 'modified' })
+  }
+  return out
+}
+
+/** Changed paths of the working tree and index against HEAD (unchanged files are left out). */
+export async function status(repo: Repo, filepaths?: string[]): Promise<FileStatus[]> {
+  try {
+    const matrix = await git.statusMatrix({ fs: repo.fs, dir: repo.dir, cache: repo.cache, filepaths })
+    return matrix.flatMap((row) => classifyStatus(row as [string, number, number, number]))
+  } catch (error) {
+    throw gitError(error, 'git status')
+  }
+}
+
+/** True when the first 8,000 bytes hold a NUL (git's own binary test). */
+export function isBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 8000)
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true
+  return false
+}
+
+/** HEAD's and the working tree's version of one file (null where it does not exist). */
+export async function diffFile(repo: Repo, filepath: string): Promise<{ path: string; head: string | null; workdir: string | null; binary: boolean }> {
+  let headBytes: Uint8Array | null = null
+  try {
+    const oid = await git.resolveRef({ fs: repo.fs, dir: repo.dir, ref: 'HEAD' })
+    headBytes = (await git.readBlob({ fs: repo.fs, dir: repo.dir, oid, filepath, cache: repo.cache })).blob
+  } catch (error) {
+    if (!((error as { code?: string }).code === 'NotFoundError')) throw gitError(error, `reading ${filepath} at HEAD`)
+  }
+  let work: Uint8Array | null = null
+  try {
+    work = await repo.fs.promises.readFile(`${repo.dir}/${filepath}`) as Uint8Array
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === 'ENOENT')) throw error
+  }
+  const binary = (headBytes !== null && isBinary(headBytes)) || (work !== null && isBinary(work))
+  const decode = (b: Uint8Array | null) => (b === null || binary ? null : new TextDecoder().decode(b))
+  return { path: filepath, head: decode(headBytes), workdir: decode(work), binary }
+}
+
+/** Stages paths: changed files are added, deleted ones removed from the index. */
+export async function stage(repo: Repo, paths: string[]): Promise<void> {
+  for (const filepath of paths) {
+    let present = true
+    try {
+      await repo.fs.promises.lstat(`${repo.dir}/${filepath}`)
+    } catch {
+      present = false
+    }
+    try {
+      if (present) await git.add({ fs: repo.fs, dir: repo.dir, filepath, cache: repo.cache })
+      else await git.remove({ fs: repo.fs, dir: repo.dir, filepath, cache: repo.cache })
+    } catch (error) {
+      throw gitError(error, `staging ${filepath}`)
+    }
+  }
+}
+
+/** Takes paths out of the index again (back to HEAD's version, or untracked). */
+export async function unstage(repo: Repo, paths: string[]): Promise<void> {
+  for (const filepath of paths) {
+    try {
+      await git.resetIndex({ fs: repo.fs, dir: repo.dir, filepath, cache: repo.cache })
+    } catch (error) {
+      throw gitError(error, `unstaging ${filepath}`)
+    }
+  }
+}
+
+function toCommitInfo(oid: string, c: { message: string; author: { name: string; email: string; timestamp: number }; parent: string[] }): CommitInfo {
+  return { oid, message: c.message, author: { name: c.author.name, email: c.author.email, timestamp: c.author.timestamp }, parents: c.parent }
+}
+
+/** Commits the index; refuses an empty message or an author without name and e-mail. */
+export async function commit(repo: Repo, message: string, author: Author): Promise<CommitInfo> {
+  if (!message.trim()) throw new AppError('BAD_INPUT', 'a commit needs a message')
+  if (!author?.name?.trim() || !author?.email?.trim()) throw new AppError('BAD_INPUT', 'set your name and e-mail in Settings before committing')
+  try {
+    const oid = await git.commit({ fs: repo.fs, dir: repo.dir, message, author, cache: repo.cache })
+    const { commit: c } = await git.readCommit({ fs: repo.fs, dir: repo.dir, oid, cache: repo.cache })
+    return toCommitInfo(oid, c)
+  } catch (error) {
+    throw gitError(error, 'commit')
+  }
+}
+
+/** Local branches and the current one (null when HEAD is detached). */
+export async function branches(repo: Repo): Promise<{ current: string | null; local: string[] }> {
+  const [current, local] = await Promise.all([
+    git.currentBranch({ fs: repo.fs, dir: repo.dir }).then((b) => b ?? null),
+    git.listBranches({ fs: repo.fs, dir: repo.dir }),
+  ])
+  return { current, local: local.sort() }
+}
+
+/** Creates a branch at HEAD, optionally switching to it. */
+export async function createBranch(repo: Repo, name: string, checkout = false): Promise<void> {
+  try {
+    await git.branch({ fs: repo.fs, dir: repo.dir, ref: name, checkout })
+  } catch (error) {
+    throw gitError(error, `creating branch '${name}'`)
+  }
+}
+
+/** Switches the working tree to `branch` (a local one, or a remote one of origin). */
+export async function checkout(repo: Repo, branch: string, onProgress?: (p: Progress) => void): Promise<void> {
+  try {
+    await git.checkout({ fs: repo.fs, dir: repo.dir, ref: branch, cache: repo.cache, onProgress: (e) => onProgress?.({ phase: e.phase, loaded: e.loaded, total: e.total ?? 0 }) })
+  } catch (error) {
+    throw gitError(error, `switching to '${branch}'`)
+  }
+}
+
+/** History from HEAD, newest first. An empty repository has none. */
+export async function log(repo: Repo, depth?: number): Promise<CommitInfo[]> {
+  try {
+    const entries = await git.log({ fs: repo.fs, dir: repo.dir, depth, cache: repo.cache })
+    return entries.map((e) => toCommitInfo(e.oid, e.commit))
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NotFoundError') return []
+    throw gitError(error, 'git log')
+  }
+}
+
+/** Every file path in the working tree that git would consider (for an initial add). */
+export async function addAll(repo: Repo): Promise<void> {
+  try {
+    await git.add({ fs: repo.fs, dir: repo.dir, filepath: '.', cache: repo.cache })
+  } catch (error) {
+    throw gitError(error, 'staging all files')
+  }
+}

@@ -1,0 +1,4 @@
+/** @module git over the namespace with isomorphic-git: clone, status, diff, stage, commit, branches, log. */
+export { openRepo, cloneRepo, initRepo, status, classifyStatus, diffFile, stage, unstage, commit, branches, createBranch, checkout, log, addAll, isBinary } from './git'
+export type { Repo, CloneOptions } from './git'
+export { createHttpClient } from './http'

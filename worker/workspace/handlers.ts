@@ -1,0 +1,170 @@
+import { AppError } from '../../shared/errors'
+import { basename, dirname, joinPath, mkdirp, normalizePath } from '../../shared/namespace'
+import type { Handlers } from '../../shared/rpc'
+import type { DirEntry, LocalFile, WorkspaceApi } from '../../shared/protocol'
+import { removeTree } from '../namespace'
+import { addAll, branches, checkout, cloneRepo, commit, createBranch, diffFile, initRepo, log, stage, status, unstage } from '../git'
+import type { OpenProject, Projects } from '../projects'
+
+/** A project name from a repository URL: `https://host/owner/repo.git` → `repo`. */
+export function nameFromUrl(url: string): string {
+  try {
+    const last = new URL(url).pathname.split('/').filter(Boolean).pop() ?? ''
+    return last.replace(/\.git$/, '') || new URL(url).host
+  } catch {
+    return url
+  }
+}
+
+/** Paths from the UI are workspace-relative or absolute namespace paths; either way normalised. */
+function nsPath(path: string): string {
+  if (typeof path !== 'string' || path === '') throw new AppError('BAD_INPUT', 'a path is required')
+  return normalizePath(path.startsWith('/') ? path : `/workspace/${path}`)
+}
+
+/** Git works on paths relative to `/workspace`. */
+function repoPaths(paths: string[]): string[] {
+  if (!Array.isArray(paths) || paths.length === 0) throw new AppError('BAD_INPUT', 'no paths given')
+  return paths.map((p) => {
+    const full = nsPath(p)
+    if (!full.startsWith('/workspace/')) throw new AppError('BAD_INPUT', `'${p}' is not inside /workspace`)
+    return full.slice('/workspace/'.length)
+  })
+}
+
+/** The handlers of the workspace worker, over `projects`. */
+export function createWorkspaceHandlers(projects: Projects, env: { storage?: StorageManager } = {}): Handlers<WorkspaceApi> {
+  const open = (projectId: string): Promise<OpenProject> => {
+    if (typeof projectId !== 'string' || !projectId) throw new AppError('BAD_INPUT', 'a project id is required')
+    return projects.open(projectId)
+  }
+
+  async function refresh(project: OpenProject, fields: { branch?: boolean } = {}) {
+    const branch = fields.branch ? (await branches(project.repo).catch(() => ({ current: null }))).current : project.info.branch
+    project.info = await projects.update(project.info.id, { bytes: project.usage(), branch })
+    return project.info
+  }
+
+  /** Creates a project, runs `fill` on it; on any failure the project is deleted again. */
+  async function createFilled(fields: { name: string; url: string | null }, fill: (p: OpenProject) => Promise<void>) {
+    const info = await projects.create(fields)
+    try {
+      const project = await projects.open(info.id)
+      await fill(project)
+      return await refresh(project, { branch: true })
+    } catch (error) {
+      await projects.remove(info.id).catch(() => undefined)
+      throw error
+    }
+  }
+
+  return {
+    listProjects: () => projects.list(),
+    createProject: async ({ name }) =>
+      createFilled({ name, url: null }, async (p) => {
+        await initRepo(p.repo)
+      }),
+    deleteProject: ({ projectId }) => projects.remove(projectId),
+    openProject: async ({ projectId }) => (await open(projectId)).info,
+    async importRepo({ url, name, depth, ref }, { signal, progress }) {
+      if (typeof url !== 'string' || !url.trim()) throw new AppError('BAD_INPUT', 'give a repository URL to import')
+      if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) throw new AppError('BAD_INPUT', 'depth must be a whole number of commits, 1 or more')
+      const clean = url.trim()
+      return createFilled({ name: name?.trim() || nameFromUrl(clean), url: clean }, async (p) => {
+        // One batch: the whole clone lands in storage at once, or not at all.
+        await p.workspace.batch(async () => {
+          await cloneRepo(p.repo, { url: clean, depth, ref: ref?.trim() || undefined, signal, onProgress: progress })
+          progress({ phase: 'Saving to storage', loaded: 0, total: 0 })
+        })
+      })
+    },
+    async importFiles({ name, files, author }, { signal, progress }) {
+      if (!Array.isArray(files) || files.length === 0) throw new AppError('BAD_INPUT', 'the folder is empty: nothing to import')
+      return createFilled({ name, url: null }, async (p) => {
+        await p.workspace.batch(async () => {
+          await writeLocalFiles(p, files, signal, progress)
+          if (!files.some((f) => normalizePath(f.path).startsWith('/.git/'))) {
+            progress({ phase: 'Creating repository', loaded: 0, total: 0 })
+            await initRepo(p.repo)
+            await addAll(p.repo)
+            await commit(p.repo, 'Initial import', author)
+          }
+        })
+      })
+    },
+    async storage({ persist } = {}) {
+      const storage = env.storage
+      if (!storage) return { usage: 0, quota: 0, persisted: false }
+      // persist() exists only on a page's navigator; the UI asks there and reports it here.
+      const ask = (storage as { persist?: () => Promise<boolean> }).persist
+      const persisted = persist && ask ? await ask.call(storage).catch(() => false) : await storage.persisted().catch(() => false)
+      const { usage = 0, quota = 0 } = await storage.estimate()
+      return { usage, quota, persisted }
+    },
+    async readdir({ projectId, path }) {
+      const p = await open(projectId)
+      const dir = nsPath(path)
+      const names = await p.namespace.readdir(dir)
+      const out: DirEntry[] = []
+      for (const name of names) {
+        const full = joinPath(dir, name)
+        const s = await p.namespace.lstat(full)
+        out.push({ name, path: full, type: s.type, size: s.size, readOnly: p.namespace.resolve(full)?.mount.readOnly ?? true })
+      }
+      return out
+    },
+    stat: async ({ projectId, path }) => (await open(projectId)).namespace.stat(nsPath(path)),
+    readFile: async ({ projectId, path }) => (await open(projectId)).namespace.readFile(nsPath(path)),
+    async writeFile({ projectId, path, data }) {
+      if (!(data instanceof Uint8Array)) throw new AppError('BAD_INPUT', 'file content must be bytes')
+      const p = await open(projectId)
+      await p.namespace.writeFile(nsPath(path), data)
+    },
+    mkdir: async ({ projectId, path }) => mkdirp((await open(projectId)).namespace, nsPath(path)),
+    async remove({ projectId, path }) {
+      const p = await open(projectId)
+      const full = nsPath(path)
+      if (p.namespace.resolve(full)?.path === '/') throw new AppError('BAD_INPUT', `'${full}' is a mount point and cannot be deleted`)
+      await p.namespace.batch(() => removeTree(p.namespace, full))
+    },
+    rename: async ({ projectId, from, to }) => (await open(projectId)).namespace.rename(nsPath(from), nsPath(to)),
+    status: async ({ projectId }) => status((await open(projectId)).repo),
+    async diff({ projectId, path }) {
+      const [rel] = repoPaths([path])
+      return diffFile((await open(projectId)).repo, rel)
+    },
+    stage: async ({ projectId, paths }) => stage((await open(projectId)).repo, repoPaths(paths)),
+    unstage: async ({ projectId, paths }) => unstage((await open(projectId)).repo, repoPaths(paths)),
+    async commit({ projectId, message, author }) {
+      const p = await open(projectId)
+      const info = await commit(p.repo, message, author)
+      await refresh(p)
+      return info
+    },
+    branches: async ({ projectId }) => branches((await open(projectId)).repo),
+    async createBranch({ projectId, name, checkout: switchTo }) {
+      if (!/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f]+(?<!\/|\.)$/.test(name ?? '')) throw new AppError('BAD_INPUT', `'${name}' is not a valid branch name`)
+      const p = await open(projectId)
+      await createBranch(p.repo, name, switchTo)
+      await refresh(p, { branch: true })
+    },
+    async checkout({ projectId, branch }, { progress }) {
+      const p = await open(projectId)
+      await p.workspace.batch(() => checkout(p.repo, branch, progress))
+      await refresh(p, { branch: true })
+    },
+    log: async ({ projectId, depth }) => log((await open(projectId)).repo, depth),
+  }
+}
+
+async function writeLocalFiles(p: OpenProject, files: LocalFile[], signal: AbortSignal, progress: (x: { phase: string; loaded: number; total: number }) => void): Promise<void> {
+  let done = 0
+  for (const f of files) {
+    if (signal.aborted) throw new AppError('ABORTED', 'the import was cancelled')
+    if (!(f?.data instanceof Uint8Array) || typeof f.path !== 'string') throw new AppError('BAD_INPUT', 'each file needs a path and bytes')
+    const full = joinPath('/workspace', f.path)
+    await mkdirp(p.namespace, dirname(full))
+    await p.namespace.writeFile(full, f.data, { mode: f.executable ? 0o755 : 0o644 })
+    if (++done % 50 === 0 || done === files.length) progress({ phase: `Writing files (${basename(full)})`, loaded: done, total: files.length })
+  }
+}
