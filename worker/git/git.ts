@@ -222,10 +222,11 @@ export async function log(repo: Repo, depth?: number): Promise<CommitInfo[]> {
   }
 }
 
-/** Every file path in the working tree that git would consider (for an initial add). */
+/** Stages every file of the working tree that .gitignore does not exclude (an initial add). */
 export async function addAll(repo: Repo): Promise<void> {
   try {
-    await git.add({ fs: repo.fs, dir: repo.dir, filepath: '.', cache: repo.cache })
+    // Not in parallel: one CompressionStream per file at once exhausts the browser on large trees.
+    await git.add({ fs: repo.fs, dir: repo.dir, filepath: '.', cache: repo.cache, parallel: false })
   } catch (error) {
     throw gitError(error, 'staging all files')
   }
