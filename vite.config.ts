@@ -18,7 +18,7 @@ export default defineConfig({
   plugins: [solid()],
   worker: { format: 'es' },
   // Pre-bundled up front, so the dev server and browser tests never reload mid-run.
-  optimizeDeps: { include: ['buffer', 'isomorphic-git', 'idb', 'solid-js', 'solid-js/web', 'solid-js/store'] },
+  optimizeDeps: { include: ['buffer', 'isomorphic-git', 'idb', 'solid-js', 'solid-js/web', 'solid-js/store', 'pako/lib/zlib/inflate.js', 'pako/lib/zlib/zstream.js', '@isomorphic-git/lightning-fs'] },
   server: {
     host: '127.0.0.1',
     headers: isolation,

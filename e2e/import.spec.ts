@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
@@ -86,5 +89,23 @@ describe('importing and working on a repository in the IDE', () => {
     // The URL stays in the box so the user can fix it.
     expect(await page.getByLabel('Repository URL').inputValue()).toBe(`${gitServer}/missing.git`)
     await context.close()
+  })
+
+  it('imports a local folder as a new repository with an initial commit', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'coder-folder-')), 'my-site')
+    mkdirSync(join(folder, 'css'), { recursive: true })
+    writeFileSync(join(folder, 'index.html'), '<h1>Hello</h1>\n')
+    writeFileSync(join(folder, 'css', 'site.css'), 'h1 { color: teal }\n')
+    const { context, page } = await freshPage()
+    await page.locator('input[type=file]').setInputFiles(folder)
+    await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
+    await expect.poll(() => page.locator('.project-name').textContent()).toBe('my-site')
+    const tree = page.getByRole('navigation', { name: 'Files' })
+    await expect.poll(() => tree.locator('[data-path="/workspace/index.html"]').count()).toBe(1)
+    await expect.poll(() => tree.locator('[data-path="/workspace/css"]').count()).toBe(1)
+    await expect.poll(() => page.locator('.history li').allTextContents()).toEqual([expect.stringContaining('Initial import')])
+    expect(await page.locator('.changes li').count()).toBe(0)
+    await context.close()
+    rmSync(join(folder, '..'), { recursive: true, force: true })
   })
 })

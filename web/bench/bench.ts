@@ -40,6 +40,22 @@ const coderBench = {
     return time(() => c.rpc.call('importRepo', { url, depth: options.depth }, { timeoutMs: 600_000 }))
   },
 
+  /** An import with the time each progress phase started (for finding where time goes). */
+  async importPhases(url: string, options: { depth?: number } = {}): Promise<Array<[string, number]>> {
+    client ??= createWorkspaceClient()
+    await client.ready
+    const t0 = performance.now()
+    const phases: Array<[string, number]> = []
+    await client.rpc.call('importRepo', { url, depth: options.depth }, {
+      timeoutMs: 600_000,
+      onProgress: (p) => {
+        if (phases.at(-1)?.[0] !== p.phase) phases.push([p.phase, Math.round(performance.now() - t0)])
+      },
+    })
+    phases.push(['done', Math.round(performance.now() - t0)])
+    return phases
+  },
+
   /** Saves 1,000 small files through the namespace as one multi-file save (ms). */
   async write1000(): Promise<number> {
     const projects = createProjects({ prefix: `bench-w${n++}` })

@@ -2,12 +2,16 @@ import git from 'isomorphic-git'
 import { AppError, throwIfAborted, toAppError } from '../../shared/errors'
 import type { Author, CommitInfo, FileStatus, Progress } from '../../shared/protocol'
 import type { FileService } from '../../shared/namespace'
-import { createFsAdapter, type FsAdapter } from '../namespace'
+import { createFsAdapter, removeTree, type FsAdapter } from '../namespace'
 import { createHttpClient } from './http'
+import { fastClone } from './fast-clone'
+import { statusMatrix } from './status'
 
 /** A git repository: a working tree at `dir` of a file service (usually the project namespace). */
 export interface Repo {
   fs: FsAdapter
+  /** The file service under `fs`, for walks that need no Node-style stats. */
+  service: FileService
   dir: string
   /** isomorphic-git's object cache, shared by the calls on one repo. */
   cache: object
@@ -15,7 +19,7 @@ export interface Repo {
 
 /** Wraps `service` at `dir` as a repo. */
 export function openRepo(service: FileService, dir = '/workspace'): Repo {
-  return { fs: createFsAdapter(service), dir, cache: {} }
+  return { fs: createFsAdapter(service), service, dir, cache: {} }
 }
 
 /** Options of a clone. */
@@ -54,21 +58,28 @@ export async function cloneRepo(repo: Repo, options: CloneOptions): Promise<void
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new AppError('BAD_INPUT', `only http(s) repository addresses can be imported, not '${parsed.protocol}'`, { url })
   try {
-    await git.clone({
-      fs: repo.fs,
-      http: createHttpClient(signal),
-      dir: repo.dir,
-      url,
-      ref,
-      depth,
-      singleBranch: depth !== undefined,
-      noTags: depth !== undefined,
-      cache: repo.cache,
-      onProgress: (e) => {
-        throwIfAborted(signal)
-        onProgress?.({ phase: e.phase, loaded: e.loaded, total: e.total ?? 0 })
-      },
-    })
+    try {
+      await fastClone(repo, { url, depth, ref, signal, onProgress })
+    } catch (error) {
+      // A server that our single-request path cannot use gets isomorphic-git's general one.
+      if (!(error instanceof AppError && error.data.unsupported)) throw error
+      await removeTree(repo.service, repo.dir).then(() => repo.service.mkdir(repo.dir)).catch(() => undefined)
+      await git.clone({
+        fs: repo.fs,
+        http: createHttpClient(signal),
+        dir: repo.dir,
+        url,
+        ref,
+        depth,
+        singleBranch: depth !== undefined,
+        noTags: depth !== undefined,
+        cache: repo.cache,
+        onProgress: (e) => {
+          throwIfAborted(signal)
+          onProgress?.({ phase: e.phase, loaded: e.loaded, total: e.total ?? 0 })
+        },
+      })
+    }
     throwIfAborted(signal)
   } catch (error) {
     if (signal?.aborted) throw new AppError('ABORTED', 'the import was cancelled')
@@ -104,8 +115,7 @@ export function classifyStatus([path, head, workdir, stage]: [string, number, nu
 /** Changed paths of the working tree and index against HEAD (unchanged files are left out). */
 export async function status(repo: Repo, filepaths?: string[]): Promise<FileStatus[]> {
   try {
-    const matrix = await git.statusMatrix({ fs: repo.fs, dir: repo.dir, cache: repo.cache, filepaths })
-    return matrix.flatMap((row) => classifyStatus(row as [string, number, number, number]))
+    return (await statusMatrix(repo, filepaths)).flatMap(classifyStatus)
   } catch (error) {
     throw gitError(error, 'git status')
   }
