@@ -8,6 +8,8 @@ import { createProjects } from '../../worker/projects'
 import { addAll, commit, initRepo, openRepo, status } from '../../worker/git'
 import { mkdirp } from '../../shared/namespace'
 import { createWorkspaceClient, type WorkspaceClient } from '../workspace/client'
+import { discoverRefs, fetchPack } from '../../worker/git/smart-http'
+import { indexPack, warmUpPackIndexer } from '../../worker/git/pack'
 
 const encoder = new TextEncoder()
 const payload = (i: number) => encoder.encode(`// file ${i}\nexport const value${i} = ${i} // a small file of about ninety bytes.....\n`)
@@ -54,6 +56,14 @@ const coderBench = {
     })
     phases.push(['done', Math.round(performance.now() - t0)])
     return phases
+  },
+
+  /** Fetches a repository's pack, then times indexing it on this thread (for profiling; ms). */
+  async indexOnly(url: string, warm = true): Promise<number> {
+    if (warm) await warmUpPackIndexer()
+    const adv = await discoverRefs(url)
+    const { pack } = await fetchPack(url, [...adv.refs.values()], { capabilities: adv.capabilities })
+    return time(() => indexPack(pack))
   },
 
   /** Saves 1,000 small files through the namespace as one multi-file save (ms). */

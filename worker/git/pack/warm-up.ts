@@ -29,15 +29,18 @@ function distance(n: number): number[] {
   return out
 }
 
-/** A delta that keeps the first half of `base` and inserts `tail`. */
-function delta(baseSize: number, tail: Uint8Array): Uint8Array {
-  const keep = baseSize >>> 1
-  const ops = [...varint(baseSize), ...varint(keep + tail.length), 0x80 | 0x10 | 0x20, keep & 0xff, (keep >>> 8) & 0xff]
-  for (let at = 0; at < tail.length; at += 127) {
-    const part = tail.subarray(at, at + 127)
-    ops.push(part.length, ...part)
+/** A delta of many small copies from `base` and inserts, the shape real edits give. */
+function delta(baseSize: number, seed: number): Uint8Array {
+  const ops: number[] = []
+  let size = 0
+  for (let k = 0, at = 0; at + 48 <= baseSize; k++, at += 40 + (k % 9)) {
+    const len = 24 + ((seed + k) % 16)
+    ops.push(0x80 | 0x01 | 0x02 | 0x10, at & 0xff, (at >>> 8) & 0xff, len)
+    const insert = encoder.encode(`/*${(seed * 31 + k) % 997}*/`)
+    ops.push(insert.length, ...insert)
+    size += len + insert.length
   }
-  return new Uint8Array(ops)
+  return new Uint8Array([...varint(baseSize), ...varint(size), ...ops])
 }
 
 /** Bytes shaped like a git tree: modes, names and 20-byte ids. */
@@ -57,7 +60,7 @@ function treeLike(seed: number): Uint8Array {
  */
 export async function warmUpPackIndexer(): Promise<void> {
   const parts: Uint8Array[] = []
-  const objects = 400
+  const objects = 1200
   const head = new Uint8Array(12)
   head.set(encoder.encode('PACK'))
   new DataView(head.buffer).setUint32(4, 2)
@@ -67,9 +70,9 @@ export async function warmUpPackIndexer(): Promise<void> {
   let previous = { offset: 0, size: 0 }
   for (let i = 0; i < objects; i++) {
     // Source-like text and, every third object, tree-like binary, so inflate meets both kinds.
-    const text = i % 3 === 2 ? treeLike(i) : encoder.encode(`export function f${i}(x: number): number {\n${`  x = x * ${i} + ${i % 7} // warm up\n`.repeat(20 + (i % 40))}  return x\n}\n`)
-    const isDelta = i % 2 === 1
-    const body = isDelta ? delta(previous.size, text.subarray(0, 300)) : text
+    const text = i % 3 === 2 ? treeLike(i) : encoder.encode(`export function f${i}(x: number): number {\n${`  x = x * ${i} + ${i % 7} // warm up\n`.repeat(60 + (i % 40))}  return x\n}\n`)
+    const isDelta = i % 2 === 1 && previous.size > 0
+    const body = isDelta ? delta(previous.size, i) : text
     const header = isDelta ? [...objectHeader(6, body.length), ...distance(offset - previous.offset)] : objectHeader(3, body.length)
     const entry = new Uint8Array([...header, ...deflate(body)])
     if (!isDelta) previous = { offset, size: text.length }
@@ -79,5 +82,5 @@ export async function warmUpPackIndexer(): Promise<void> {
   const pack = new Uint8Array(offset + 20)
   parts.reduce((at, p) => (pack.set(p, at), at + p.length), 0)
   pack.set(sha1(pack.subarray(0, offset)), offset)
-  for (let round = 0; round < 4; round++) await indexPack(pack)
+  for (let round = 0; round < 3; round++) await indexPack(pack)
 }
