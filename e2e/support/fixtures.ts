@@ -166,7 +166,7 @@ function git(args: string[], cwd?: string): string {
 // Deterministic content
 
 /** mulberry32: small seeded PRNG, so generated repositories are byte-identical everywhere. */
-function createRandom(seed: number) {
+export function createRandom(seed: number) {
   let a = seed >>> 0
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0

@@ -1,11 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../polyfills'
-import { createNamespace, walkFiles, type FileService } from '../../shared/namespace'
+import { exportToDisk } from '../../e2e/support/export'
+import { createNamespace, type FileService } from '../../shared/namespace'
 import { createSmallRepos } from '../../e2e/support/fixtures'
 import { startGitServer } from '../../e2e/support/git-server'
 import { Tree } from '../namespace'
@@ -28,18 +29,8 @@ afterAll(async () => {
 const gitIn = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' })
 
 async function exportTo(ns: FileService): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'coder-export-'))
+  const dir = await exportToDisk(ns)
   dirs.push(dir)
-  for (const path of await walkFiles(ns, '/workspace')) {
-    const target = join(dir, path.slice('/workspace/'.length))
-    mkdirSync(join(target, '..'), { recursive: true })
-    const s = await ns.lstat(path)
-    if (s.type === 'symlink') symlinkSync(await ns.readlink(path), target)
-    else {
-      writeFileSync(target, await ns.readFile(path))
-      if (s.mode === 0o100755) chmodSync(target, 0o755)
-    }
-  }
   return dir
 }
 

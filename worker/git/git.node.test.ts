@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, chmodSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import '../polyfills'
-import { createNamespace, walkFiles, type FileService } from '../../shared/namespace'
+import { exportToDisk } from '../../e2e/support/export'
+import { createNamespace, type FileService } from '../../shared/namespace'
 import { Tree, writeFileDeep } from '../namespace'
 import { addAll, branches, checkout, commit, createBranch, diffFile, initRepo, log, openRepo, stage, status, unstage } from './git'
 
@@ -18,20 +17,9 @@ function newRepo() {
   return { ns, repo: openRepo(ns, '/workspace') }
 }
 
-/** Writes the namespace's /workspace to a real directory, as a user exporting the repo would. */
 async function exportTo(ns: FileService): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'coder-export-'))
+  const dir = await exportToDisk(ns)
   dirs.push(dir)
-  for (const path of await walkFiles(ns, '/workspace')) {
-    const target = join(dir, path.slice('/workspace/'.length))
-    mkdirSync(join(target, '..'), { recursive: true })
-    const s = await ns.lstat(path)
-    if (s.type === 'symlink') symlinkSync(await ns.readlink(path), target)
-    else {
-      writeFileSync(target, await ns.readFile(path))
-      if (s.mode === 0o100755) chmodSync(target, 0o755)
-    }
-  }
   return dir
 }
 

@@ -1,21 +1,12 @@
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git'
 import { AppError } from '../../shared/errors'
+import { concatBytes } from './bytes'
 
 async function collect(body: AsyncIterableIterator<Uint8Array> | Uint8Array[] | undefined): Promise<Uint8Array | undefined> {
   if (!body) return undefined
   const parts: Uint8Array[] = []
-  let size = 0
-  for await (const part of body as AsyncIterable<Uint8Array>) {
-    parts.push(part)
-    size += part.byteLength
-  }
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.byteLength
-  }
-  return out
+  for await (const part of body as AsyncIterable<Uint8Array>) parts.push(part)
+  return concatBytes(parts)
 }
 
 async function* chunks(stream: ReadableStream<Uint8Array>): AsyncIterableIterator<Uint8Array> {

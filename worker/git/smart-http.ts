@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors'
 import type { Progress } from '../../shared/protocol'
+import { concatBytes } from './bytes'
 
 /** What a server advertises for git-upload-pack (protocol v1). */
 export interface Advertisement {
@@ -54,13 +55,7 @@ async function readAll(res: Response, onBytes?: (loaded: number, total: number) 
     loaded += value.length
     onBytes?.(loaded, total)
   }
-  const out = new Uint8Array(loaded)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return concatBytes(parts)
 }
 
 function httpError(res: Response, what: string): AppError {
@@ -131,8 +126,7 @@ export async function fetchPack(url: string, wants: string[], options: { depth?:
   const lines = [...new Set(wants)].map((oid, i) => pktLine(i === 0 ? `want ${oid} ${caps.join(' ')}\n` : `want ${oid}\n`))
   if (depth !== undefined) lines.push(pktLine(`deepen ${depth}\n`))
   lines.push(FLUSH, pktLine('done\n'))
-  const body = new Uint8Array(lines.reduce((n, l) => n + l.length, 0))
-  lines.reduce((at, l) => (body.set(l, at), at + l.length), 0)
+  const body = concatBytes(lines)
 
   const base = url.replace(/\/+$/, '')
   const res = await request(
@@ -145,7 +139,6 @@ export async function fetchPack(url: string, wants: string[], options: { depth?:
 
   const shallow: string[] = []
   const parts: Uint8Array[] = []
-  let size = 0
   let inPack = false
   for (const { payload } of readPktLines(bytes)) {
     if (!payload) continue
@@ -160,13 +153,11 @@ export async function fetchPack(url: string, wants: string[], options: { depth?:
     const band = payload[0]
     if (band === 1) {
       parts.push(payload.subarray(1))
-      size += payload.length - 1
     } else if (band === 3) {
       throw new AppError('GIT', `the server failed: ${decoder.decode(payload.subarray(1)).trim()}`)
     }
   }
-  if (size === 0) throw new AppError('GIT', `${url} sent no pack`)
-  const pack = new Uint8Array(size)
-  parts.reduce((at, p) => (pack.set(p, at), at + p.length), 0)
+  const pack = concatBytes(parts)
+  if (pack.length === 0) throw new AppError('GIT', `${url} sent no pack`)
   return { pack, shallow }
 }

@@ -10,6 +10,7 @@ import { Tree, copyTree, removeTree, writeFileDeep } from '../namespace'
 import type { FileStatus } from '../../shared/protocol'
 import { addAll, classifyStatus, commit, initRepo, openRepo, stage, status, unstage, type Repo } from './git'
 import { statusMatrix } from './status'
+import { createRandom } from '../../e2e/support/fixtures'
 
 const author = { name: 'Ada Lovelace', email: 'ada@example.com' }
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -37,19 +38,6 @@ async function expectSameAsIsomorphicGit(repo: Repo, filepaths?: string[]): Prom
   expect(await status(repo, filepaths)).toEqual(oracle.flatMap((row) => classifyStatus(row as [string, number, number, number])))
 }
 
-/** A small seeded generator (mulberry32), so a failing seed can be replayed. */
-function random(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] }
-}
-
 // Names chosen for the hard cases: 'a' as file and directory, 'a.txt' and 'a-b' sorting around 'a/',
 // ignored patterns, a negation, non-ASCII, spaces, and directories ignored as a whole.
 const DIRS = ['', 'src', 'src/lib', 'src/lib/deep', 'docs', 'a', 'ignored', 'ignored/sub', 'node_modules/pkg', 'src/a'] as const
@@ -58,7 +46,7 @@ const CONTENTS = ['', 'one\n', 'two\n', 'owt\n', 'three lines\nof\ntext\n', 'crl
 const PATHS = DIRS.flatMap((d) => NAMES.map((n) => (d ? `${d}/${n}` : n)))
 
 async function runScenario(seed: number, options: { commitFirst: boolean; bare: boolean; config?: Record<string, string | boolean> }): Promise<number> {
-  const r = random(seed)
+  const r = createRandom(seed) // seeded, so a failing seed can be replayed
   const { ns, repo } = options.bare ? await newBareRepo() : newRepo()
   await initRepo(repo)
   for (const [path, value] of Object.entries(options.config ?? {})) await git.setConfig({ fs: repo.fs, dir: W, path, value })
