@@ -5,6 +5,7 @@ import type { FileService } from '../../shared/namespace'
 import { createFsAdapter, removeTree, type FsAdapter } from '../namespace'
 import { createHttpClient } from './http'
 import { fastClone } from './fast-clone'
+import { httpFailure } from './smart-http'
 import { statusMatrix } from './status'
 
 /** A git repository: a working tree at `dir` of a file service (usually the project namespace). */
@@ -37,11 +38,7 @@ export interface CloneOptions {
 function gitError(error: unknown, what: string): AppError {
   if (error instanceof AppError) return error
   const e = error as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string } }
-  if (e?.code === 'HttpError') {
-    const status = e.data?.statusCode
-    const hint = status === 401 || status === 403 ? ' (the repository is private or the credentials were refused)' : status === 404 ? ' (no repository at that address)' : ''
-    return new AppError('NETWORK', `${what} failed: HTTP ${status ?? '?'} ${e.data?.statusMessage ?? ''}${hint}`.trim(), { status }, { cause: error })
-  }
+  if (e?.code === 'HttpError') return httpFailure(e.data?.statusCode, e.data?.statusMessage ?? '', what, error)
   if (e?.code === 'NotFoundError') return new AppError('NOT_FOUND', `${what} failed: ${e.message}`, {}, { cause: error })
   if (typeof e?.code === 'string' && /^[A-Z][A-Za-z]+Error$/.test(e.code)) return new AppError('GIT', `${what} failed: ${e.message}`, { gitCode: e.code }, { cause: error })
   return toAppError(error)

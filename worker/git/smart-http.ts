@@ -58,10 +58,13 @@ async function readAll(res: Response, onBytes?: (loaded: number, total: number) 
   return concatBytes(parts)
 }
 
-function httpError(res: Response, what: string): AppError {
-  const hint = res.status === 401 || res.status === 403 ? ' (the repository is private or the credentials were refused)' : res.status === 404 ? ' (no repository at that address)' : ''
-  return new AppError('NETWORK', `${what} failed: HTTP ${res.status} ${res.statusText}${hint}`.trim(), { status: res.status })
+/** A git host's HTTP failure, with what it most likely means for the user. */
+export function httpFailure(status: number | undefined, statusText: string, what: string, cause?: unknown): AppError {
+  const hint = status === 401 || status === 403 ? ' (the repository is private or the credentials were refused)' : status === 404 ? ' (no repository at that address)' : ''
+  return new AppError('NETWORK', `${what} failed: HTTP ${status ?? '?'} ${statusText}${hint}`.replace(/\s+/g, ' ').trim(), { status }, { cause })
 }
+
+const httpError = (res: Response, what: string) => httpFailure(res.status, res.statusText, what)
 
 async function request(url: string, init: RequestInit, what: string): Promise<Response> {
   try {
