@@ -91,12 +91,13 @@ export class Tree implements FileService {
     this.#symlinks = 0
     const rows = await this.#store!.load()
     rows.sort((a, b) => a[0].length - b[0].length)
-    let maxIno = 0
     for (const [path, entry] of rows) {
       this.#setEntry(path, entry)
-      maxIno = Math.max(maxIno, entry.ino)
     }
-    this.#nextIno = maxIno + 1
+    // Another tab may have the same storage open with its own counter: each opening starts at a
+    // random point of a 2^51 range (not after the largest ino, which both would pick), so two
+    // writers practically never hand out the same ino.
+    this.#nextIno = 2 ** 32 + Math.floor(Math.random() * 2 ** 51)
     if (!this.#entries.has('/')) {
       const root = this.#newEntry('dir', MODE.dir, 0)
       this.#setEntry('/', root)
