@@ -108,4 +108,23 @@ describe('importing and working on a repository in the IDE', () => {
     await context.close()
     rmSync(join(folder, '..'), { recursive: true, force: true })
   })
+
+  it('lets one tab at a time work on a project, and another take it over', async () => {
+    const { context, page } = await freshPage()
+    await page.getByLabel('Repository URL').fill(`${gitServer}/small.git`)
+    await page.getByRole('button', { name: 'Import' }).click()
+    await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
+    await expect.poll(() => page.locator('.history li').count()).toBeGreaterThan(0)
+
+    const second = await context.newPage()
+    await second.goto(page.url())
+    await expect.poll(() => second.getByRole('alert').textContent(), { timeout: 30_000 }).toContain('open in another tab')
+    await second.getByRole('button', { name: 'Use it here' }).click()
+    await expect.poll(() => second.locator('.history li').count(), { timeout: 30_000 }).toBeGreaterThan(0)
+
+    // The first tab finds out on its next action instead of writing over the other tab's work.
+    await page.getByRole('button', { name: 'Refresh' }).click()
+    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: 30_000 }).toContain('open in another tab')
+    await context.close()
+  })
 })

@@ -1,4 +1,4 @@
-import { Match, Show, Switch, createSignal, onCleanup, onMount } from 'solid-js'
+import { ErrorBoundary, Match, Show, Switch, createSignal, onCleanup, onMount } from 'solid-js'
 import type { WorkspaceClient } from './workspace/client'
 import { createSettings } from './settings/settings'
 import { ProjectsPage } from './projects/ProjectsPage'
@@ -48,7 +48,18 @@ export function App(props: { client: WorkspaceClient }) {
           <ProjectsPage client={props.client} settings={settings()} open={(id) => go({ page: 'project', id })} />
         </Match>
         <Match when={route().page === 'project' && (route() as { id: string }).id}>
-          {(id) => <ProjectView client={props.client} projectId={id()} settings={settings()} back={() => go({ page: 'projects' })} />}
+          {(id) => (
+            <ErrorBoundary
+              fallback={(error, reset) => (
+                <p class="error" role="alert">
+                  {(error as Error).message} <button type="button" onClick={reset}>Try again</button>{' '}
+                  <button type="button" onClick={() => go({ page: 'projects' })}>Back to projects</button>
+                </p>
+              )}
+            >
+              <ProjectView client={props.client} projectId={id()} settings={settings()} back={() => go({ page: 'projects' })} />
+            </ErrorBoundary>
+          )}
         </Match>
       </Switch>
     </div>

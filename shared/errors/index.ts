@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'WORKER_DIED'
   | 'NOT_FOUND'
+  | 'BUSY'
   | 'BAD_INPUT'
   | 'GIT'
   | 'NETWORK'

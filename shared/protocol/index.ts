@@ -75,8 +75,11 @@ export type WorkspaceApi = {
   listProjects: Call<void, ProjectInfo[]>
   createProject: Call<{ name: string }, ProjectInfo>
   deleteProject: Call<{ projectId: string }, void>
-  openProject: Call<{ projectId: string }, ProjectInfo>
+  /** Opens a project in this tab; BUSY when another tab has it, unless `takeOver`. */
+  openProject: Call<{ projectId: string; takeOver?: boolean }, ProjectInfo>
   /** Clones `url` into a new project; a failed or cancelled import leaves nothing behind. */
+  /** Closes a project in this tab, so another tab may open it. */
+  closeProject: Call<{ projectId: string }, void>
   importRepo: Call<{ url: string; name?: string; depth?: number; ref?: string; author?: Author }, ProjectInfo, Progress>
   /** Imports local files as a new project; a folder without `.git` gets one with an initial commit. */
   importFiles: Call<{ name: string; files: LocalFile[]; author: Author }, ProjectInfo, Progress>

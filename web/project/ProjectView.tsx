@@ -1,4 +1,5 @@
 import { Show, createResource, createSignal, onCleanup, onMount } from 'solid-js'
+import type { AppError } from '../../shared/errors'
 import type { FileStatus } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
@@ -13,9 +14,16 @@ type OpenFile = { path: string; kind: 'text'; text: string; saved: string; readO
 /** One project: the namespace tree, a plain editor (the Studio issue brings CodeMirror) and the git panel. */
 export function ProjectView(props: { client: WorkspaceClient; projectId: string; settings: Settings; back: () => void }) {
   const rpc = props.client.rpc
-  const [info] = createResource(() => props.projectId, (projectId) => rpc.call('openProject', { projectId }))
+  const [takeOver, setTakeOver] = createSignal(false)
+  const [info] = createResource(() => [props.projectId, takeOver()] as const, ([projectId, take]) => rpc.call('openProject', { projectId, takeOver: take }))
+  /** The open project, or undefined while opening or when it failed (reading an errored resource throws). */
+  const project = () => (info.error ? undefined : info())
+  // Leaving the project releases it, so another tab may open it. (The id is read now: props are gone at cleanup.)
+  const openedId = props.projectId
+  onCleanup(() => void rpc.call('closeProject', { projectId: openedId }).catch(() => undefined))
   const [version, setVersion] = createSignal(0)
-  const [status, { refetch: refetchStatus }] = createResource(() => [props.projectId, version()] as const, ([projectId]) => rpc.call('status', { projectId }, { timeoutMs: 120_000 }))
+  // Only once the project is open here (it may be open in another tab).
+  const [status, { refetch: refetchStatus }] = createResource(() => (project() ? ([props.projectId, version()] as const) : false), ([projectId]) => rpc.call('status', { projectId }, { timeoutMs: 120_000 }))
   const [file, setFile] = createSignal<OpenFile | null>(null)
   const [error, setError] = createSignal<string | null>(null)
   const changed = () => setVersion(version() + 1)
@@ -28,7 +36,7 @@ export function ProjectView(props: { client: WorkspaceClient; projectId: string;
       const head = bytes.subarray(0, 8000)
       if (head.includes(0)) return setFile({ path, kind: 'binary', size: stat.size })
       const text = new TextDecoder().decode(stat.size > LARGE_FILE ? bytes.subarray(0, LARGE_FILE) : bytes)
-      const readOnly = stat.size > LARGE_FILE || (info()?.id !== undefined && !path.startsWith('/workspace/') && !path.startsWith('/tmp/'))
+      const readOnly = stat.size > LARGE_FILE || (project()?.id !== undefined && !path.startsWith('/workspace/') && !path.startsWith('/tmp/'))
       setFile({ path, kind: 'text', text, saved: text, readOnly, notice: stat.size > LARGE_FILE ? 'Large file: showing the first 2 MB, read-only.' : undefined })
     } catch (e) {
       setError((e as Error).message)
@@ -69,14 +77,19 @@ export function ProjectView(props: { client: WorkspaceClient; projectId: string;
     <div class="project">
       <header class="project-bar">
         <button type="button" class="link" onClick={props.back}>← Projects</button>
-        <strong class="project-name">{info()?.name}</strong>
-        <span class="branch-label">{info()?.branch}</span>
+        <strong class="project-name">{project()?.name}</strong>
+        <span class="branch-label">{project()?.branch}</span>
         <button type="button" onClick={() => (changed(), void refetchStatus())}>Refresh</button>
       </header>
       <Show when={info.error}>
-        <p class="error" role="alert">{(info.error as Error).message}</p>
+        <p class="error" role="alert">
+          {(info.error as Error).message}{' '}
+          <Show when={(info.error as AppError).code === 'BUSY'}>
+            <button type="button" onClick={() => setTakeOver(true)}>Use it here</button>
+          </Show>
+        </p>
       </Show>
-      <Show when={info()}>
+      <Show when={project()}>
         <div class="panes">
           <FileTree client={props.client} projectId={props.projectId} status={status() ?? []} version={version()} onOpen={open} selected={file()?.path ?? null} />
           <section class="editor">

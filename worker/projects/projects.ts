@@ -25,7 +25,14 @@ export interface OpenProject {
 export interface Projects {
   list(): Promise<ProjectInfo[]>
   create(fields: { name: string; url?: string | null }): Promise<ProjectInfo>
-  open(id: string): Promise<OpenProject>
+  /**
+   * Opens a project for this tab. A project is open in one tab at a time (a Web Lock): in a
+   * second tab this rejects with BUSY unless `takeOver`, which moves it here; the first tab then
+   * gets BUSY on its next call.
+   */
+  open(id: string, options?: { takeOver?: boolean }): Promise<OpenProject>
+  /** Closes the project in this tab (releasing it for others); fine when it is not open. */
+  close(id: string): Promise<void>
   update(id: string, fields: Partial<Omit<ProjectInfo, 'id'>>): Promise<ProjectInfo>
   remove(id: string): Promise<void>
 }
@@ -60,8 +67,32 @@ export function createProjects({ prefix = 'coder', now = Date.now }: ProjectsOpt
     return info
   }
 
-  async function openProject(id: string): Promise<OpenProject> {
-    const info = await get(id)
+  /** Holds the project's lock until `release` (or until another tab takes it over). */
+  async function lock(id: string, takeOver: boolean): Promise<() => void> {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+    if (!locks) return () => {}
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const granted = await new Promise<boolean>((resolve) => {
+      locks
+        .request(dbName(id), takeOver ? { steal: true } : { ifAvailable: true }, async (l) => {
+          resolve(l !== null)
+          if (l) await held
+        })
+        .catch(() => {
+          // Taken over by another tab: stop using it here.
+          const p = opened.get(id)
+          opened.delete(id)
+          void p?.then((project) => project.close(), () => undefined)
+        })
+    })
+    if (!granted) throw new AppError('BUSY', 'this project is open in another tab: close it there, or take it over here', { id })
+    return release
+  }
+
+  async function openProject(id: string, takeOver: boolean): Promise<OpenProject> {
+    const info = await projects.update(id, { lastOpenedAt: now() })
+    const release = await lock(id, takeOver)
     const database = await openProjectDatabase(dbName(id))
     const [workspace, task, logs, runs] = await Promise.all(['workspace', 'task', 'logs', 'runs'].map((scope) => createIdbService(database, scope)))
     const namespace = createNamespace([
@@ -78,7 +109,10 @@ export function createProjects({ prefix = 'coder', now = Date.now }: ProjectsOpt
       workspace,
       repo: openRepo(namespace, '/workspace'),
       usage: () => workspace.usage() + task.usage() + logs.usage() + runs.usage(),
-      close: () => database.close(),
+      close: () => {
+        database.close()
+        release()
+      },
     }
   }
 
@@ -96,16 +130,19 @@ export function createProjects({ prefix = 'coder', now = Date.now }: ProjectsOpt
       await (await db()).put('projects', info)
       return info
     },
-    async open(id) {
+    async open(id, { takeOver = false } = {}) {
       let p = opened.get(id)
       if (!p) {
-        p = openProject(id)
+        p = openProject(id, takeOver)
         opened.set(id, p)
         p.catch(() => opened.delete(id))
       }
-      const project = await p
-      project.info = await projects.update(id, { lastOpenedAt: now() })
-      return project
+      return p
+    },
+    async close(id) {
+      const p = opened.get(id)
+      opened.delete(id)
+      ;(await p?.catch(() => null))?.close()
     },
     async update(id, fields) {
       const d = await db()
@@ -115,9 +152,7 @@ export function createProjects({ prefix = 'coder', now = Date.now }: ProjectsOpt
     },
     async remove(id) {
       await get(id)
-      const p = opened.get(id)
-      opened.delete(id)
-      if (p) (await p.catch(() => null))?.close()
+      await projects.close(id)
       await deleteDB(dbName(id), {
         blocked() {
           // Another tab still has it open; the deletion completes when that tab lets go.

@@ -65,7 +65,11 @@ export function createWorkspaceHandlers(projects: Projects, env: { storage?: Sto
         await initRepo(p.repo)
       }),
     deleteProject: ({ projectId }) => projects.remove(projectId),
-    openProject: async ({ projectId }) => (await open(projectId)).info,
+    openProject: async ({ projectId, takeOver }) => {
+      if (typeof projectId !== 'string' || !projectId) throw new AppError('BAD_INPUT', 'a project id is required')
+      return (await projects.open(projectId, { takeOver })).info
+    },
+    closeProject: ({ projectId }) => projects.close(projectId),
     async importRepo({ url, name, depth, ref }, { signal, progress }) {
       if (typeof url !== 'string' || !url.trim()) throw new AppError('BAD_INPUT', 'give a repository URL to import')
       if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) throw new AppError('BAD_INPUT', 'depth must be a whole number of commits, 1 or more')

@@ -57,6 +57,7 @@ describe('importing a repository into the browser', () => {
   it('keeps everything after the tab reloads, and git sees edits and commits', async () => {
     const { prefix, api, ctx } = setup()
     const info = await api.importRepo({ url: `${server}/small.git` }, ctx())
+    await api.closeProject({ projectId: info.id }, ctx())
     // A new worker on the same origin: nothing in memory, only what IndexedDB kept.
     const again = createWorkspaceHandlers(createProjects({ prefix }))
     expect(text(await again.readFile({ projectId: info.id, path: 'README.md' }, ctx()))).toContain('# small')
@@ -64,6 +65,7 @@ describe('importing a repository into the browser', () => {
     expect(await again.status({ projectId: info.id }, ctx())).toEqual([{ path: 'README.md', group: 'unstaged', change: 'modified' }])
     await again.stage({ projectId: info.id, paths: ['README.md'] }, ctx())
     const c = await again.commit({ projectId: info.id, message: 'Change README', author }, ctx())
+    await again.closeProject({ projectId: info.id }, ctx())
     const third = createWorkspaceHandlers(createProjects({ prefix }))
     expect((await third.log({ projectId: info.id, depth: 1 }, ctx()))[0].oid).toBe(c.oid)
     expect(await third.status({ projectId: info.id }, ctx())).toEqual([])
@@ -116,5 +118,18 @@ describe('importing a repository into the browser', () => {
     expect((await api.stat({ projectId: info.id, path: 'scripts/build.sh' }, ctx())).mode).toBe(0o100755)
     await api.deleteProject({ projectId: info.id }, ctx())
     expect(await api.listProjects(undefined, ctx())).toEqual([])
+  })
+
+  it('lets one tab at a time work on a project, and another take it over', async () => {
+    const { prefix, api, ctx } = setup()
+    const info = await api.importRepo({ url: `${server}/small.git` }, ctx())
+    const otherTab = createWorkspaceHandlers(createProjects({ prefix }))
+    await expect(Promise.resolve(otherTab.openProject({ projectId: info.id }, ctx()))).rejects.toMatchObject({ code: 'BUSY', message: expect.stringContaining('open in another tab') })
+    await otherTab.openProject({ projectId: info.id, takeOver: true }, ctx())
+    await otherTab.writeFile({ projectId: info.id, path: 'taken.txt', data: new TextEncoder().encode('mine now') }, ctx())
+    // The first tab lost it: its next call says so instead of writing over the other tab's work.
+    await expect(Promise.resolve(api.readFile({ projectId: info.id, path: 'README.md' }, ctx()))).rejects.toMatchObject({ code: 'BUSY' })
+    await otherTab.closeProject({ projectId: info.id }, ctx())
+    expect(text(await api.readFile({ projectId: info.id, path: 'taken.txt' }, ctx()))).toBe('mine now')
   })
 })
