@@ -1,12 +1,73 @@
+import { createHash } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { build, type Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 import solid from 'vite-plugin-solid'
 import { playwright } from '@vitest/browser-playwright'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import type { ShellManifest } from './shared/offline'
 
 /** Cross-origin isolation: needed for SharedArrayBuffer (pyodide interrupts, WebContainer). */
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
+}
+
+/**
+ * Builds web/sw/sw.ts to /sw.js, a classic script with this build's ShellManifest injected: the
+ * shell to precache (index.html, the page's entry chunks with their static imports and CSS, the
+ * worker scripts) and every hashed file. Production builds only: the dev server has no service worker.
+ */
+function offlineShell(): Plugin {
+  return {
+    name: 'coder:offline-shell',
+    apply: 'build',
+    generateBundle: {
+      // After vite:build-html has emitted index.html.
+      order: 'post',
+      async handler(_, bundle) {
+        const shell = new Set<string>()
+        const add = (fileName: string) => {
+          if (shell.has(`/${fileName}`)) return
+          shell.add(`/${fileName}`)
+          const chunk = bundle[fileName]
+          if (chunk?.type === 'chunk') for (const f of [...chunk.imports, ...(chunk.viteMetadata?.importedCss ?? [])]) add(f)
+        }
+        const entries: string[] = []
+        for (const out of Object.values(bundle)) {
+          if (out.type === 'chunk' && out.isEntry) {
+            entries.push(`/${out.fileName}`)
+            add(out.fileName)
+          }
+          // Worker bundles arrive as assets; they start with the page, so they are shell too.
+          else if (out.type === 'asset' && out.fileName.endsWith('.js')) add(out.fileName)
+        }
+        const files = Object.keys(bundle).filter((f) => f.startsWith('assets/')).map((f) => `/${f}`).sort()
+        const html = bundle['index.html']
+        const version = createHash('sha256')
+          .update(JSON.stringify(files))
+          .update(html?.type === 'asset' ? html.source : '')
+          .digest('hex')
+          .slice(0, 16)
+        const manifest: ShellManifest = { version, shell: ['/', ...[...shell].sort()], entries: entries.sort(), files }
+        const result = await build({
+          configFile: false,
+          logLevel: 'warn',
+          publicDir: false,
+          define: { __CODER_SW_MANIFEST__: JSON.stringify(manifest) },
+          build: {
+            write: false,
+            target: 'es2022',
+            minify: true,
+            lib: { entry: fileURLToPath(new URL('web/sw/sw.ts', import.meta.url)), formats: ['iife'], name: 'coderServiceWorker' },
+          },
+        })
+        const [output] = Array.isArray(result) ? result : [result]
+        if (!output || !('output' in output)) throw new Error('coder:offline-shell: the service worker build produced nothing')
+        this.emitFile({ type: 'asset', fileName: 'sw.js', source: output.output[0].code })
+      },
+    },
+  }
 }
 
 // `npm test` launches one Chromium and hands its endpoint to every suite (scripts/test.mjs).
@@ -15,10 +76,15 @@ const browserEndpoint = process.env.CODER_BROWSER_WS
 export default defineConfig({
   root: 'web',
   publicDir: '../public',
-  plugins: [solid()],
+  plugins: [solid(), offlineShell()],
   worker: { format: 'es' },
   // Pre-bundled up front, so the dev server and browser tests never reload mid-run.
-  optimizeDeps: { include: ['buffer', 'isomorphic-git', 'idb', 'solid-js', 'solid-js/web', 'solid-js/store', 'pako/lib/zlib/inflate.js', 'pako/lib/zlib/zstream.js', '@isomorphic-git/lightning-fs'] },
+  optimizeDeps: {
+    include: ['buffer', 'isomorphic-git', 'idb', 'solid-js', 'solid-js/web', 'solid-js/store', 'pako/lib/zlib/inflate.js', 'pako/lib/zlib/zstream.js', '@isomorphic-git/lightning-fs',
+      '@codemirror/state', '@codemirror/view', '@codemirror/commands', '@codemirror/search', '@codemirror/autocomplete', '@codemirror/language', '@codemirror/theme-one-dark', '@codemirror/merge',
+      '@codemirror/lang-javascript', '@codemirror/lang-json', '@codemirror/lang-css', '@codemirror/lang-html', '@codemirror/lang-markdown', '@codemirror/lang-python', '@codemirror/lang-yaml', '@codemirror/lang-rust', '@codemirror/lang-go', '@codemirror/legacy-modes/mode/shell',
+    ],
+  },
   server: {
     host: '127.0.0.1',
     headers: isolation,
@@ -50,7 +116,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           root: '.',
-          include: ['worker/**/*.test.ts', 'shared/**/*.case.test.ts'],
+          include: ['worker/**/*.test.ts', 'shared/**/*.case.test.ts', 'web/**/*.browser.test.ts'],
           exclude: ['**/*.node.test.ts'],
           testTimeout: 60_000,
           globalSetup: ['e2e/support/global-setup.ts'],
@@ -96,13 +162,16 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          // A real browser on a 2-core machine: allow a UI change a few seconds to show.
+          expect: { poll: { timeout: 10_000, interval: 100 } },
           root: '.',
           environment: 'node',
           include: ['e2e/**/*.spec.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          globalSetup: ['e2e/support/global-setup.ts'],
+          // The specs run against the production build, served with the real headers.
+          globalSetup: ['e2e/support/global-setup.ts', 'e2e/support/build-app.ts'],
         },
       },
     ],

@@ -1,6 +1,6 @@
 /**
- * @module The benchmark harness: the context every case runs in (Chromium, the app served by Vite,
- * a git server on the large fixture, native-git timing helpers) and the run/report loop.
+ * @module The benchmark harness: the context every case runs in (Chromium, the app served by Vite
+ * or built, git servers on the fixtures, native-git timing helpers) and the run/report loop.
  *
  * A case is a module in bench/cases/<name>.mjs whose default export is
  *   { name, unit, anchor: 'label', runs?: number, timeoutMs?: number,
@@ -94,7 +94,13 @@ export function withTimeout(promise, ms, label) {
  * `close()`:
  * - `browser()`: one headless Chromium (shared, for memory-backed contexts);
  * - `appUrl()`: the IDE served by a Vite dev server from ./vite.config.ts on 127.0.0.1;
+ * - `builtApp()`: the IDE's production build (`vite build` into a temp dir) served as the edge
+ *   serves it (e2e/support/app-server.ts); resolves to `{ url, root, requests }`, `requests`
+ *   being every request it has answered, with its Sec-Fetch-Dest;
  * - `largeRepoUrl()`: `large.git` (bench/.cache fixture) behind a real `git http-backend`;
+ * - `smallRepoUrl()`: the e2e fixture `small.git` behind another one;
+ * - `launchProfile(userDataDir, options)`: Chromium on that profile directory (a persistent
+ *   Playwright context; `options` as for `chromium.launchPersistentContext`);
  * - `openBench()`: a fresh page on `/bench.html` once `window.coderBench` exists.
  * Storage is disk-backed by default (a fresh user-data-dir per page, as a user's IndexedDB is);
  * BENCH_STORAGE=memory uses incognito contexts of the shared browser instead, which is faster
@@ -140,6 +146,35 @@ export function createContext(options = {}) {
     closers.push(() => server.close())
     return server
   })
+
+  const builtApp = once(async () => {
+    const { buildApp } = await importTs('e2e/support/build-app.ts')
+    const { startAppServer } = await importTs('e2e/support/app-server.ts')
+    const root = join(makeTempDir('coder-bench-build-'), 'dist')
+    await buildApp({ outDir: root })
+    const server = await startAppServer({ root })
+    closers.push(() => server.close())
+    return { url: server.url, root, requests: server.requests }
+  })
+
+  const smallGitServer = once(async () => {
+    const { createSmallRepos } = await importTs('e2e/support/fixtures.ts')
+    const { startGitServer } = await importTs('e2e/support/git-server.ts')
+    const root = makeTempDir('coder-bench-git-small-')
+    await createSmallRepos(root)
+    const server = await startGitServer({ root })
+    closers.push(() => server.close())
+    return server
+  })
+
+  async function launchProfile(userDataDir, options = {}) {
+    return chromium.launchPersistentContext(userDataDir, {
+      executablePath: await executablePath(),
+      args: [...chromiumArgs],
+      headless: true,
+      ...options,
+    })
+  }
 
   const storage = process.env.BENCH_STORAGE === 'memory' ? 'memory' : 'disk'
 
@@ -193,7 +228,10 @@ export function createContext(options = {}) {
     browser,
     appUrl,
     openBench,
+    builtApp,
+    launchProfile,
     largeRepoUrl: async () => `${(await gitServer()).url}/large.git`,
+    smallRepoUrl: async () => `${(await smallGitServer()).url}/small.git`,
     importTs,
     makeTempDir,
     async close() {

@@ -13,3 +13,16 @@ interface AbortController {
 declare var AbortController: { prototype: AbortController; new (): AbortController }
 declare function setTimeout(callback: () => void, ms?: number): number
 declare function clearTimeout(id: number | undefined): void
+interface URL {
+  href: string
+  protocol: string
+  host: string
+  hostname: string
+  pathname: string
+  search: string
+}
+declare var URL: { prototype: URL; new (url: string, base?: string): URL }
+interface URLSearchParams {
+  get(name: string): string | null
+}
+declare var URLSearchParams: { prototype: URLSearchParams; new (init?: string): URLSearchParams }

@@ -1,40 +1,52 @@
-import { ErrorBoundary, Match, Show, Switch, createSignal, onCleanup, onMount } from 'solid-js'
+import { ErrorBoundary, Match, Show, Switch, createEffect, createSignal, onCleanup, onMount } from 'solid-js'
+import { parseOpenLink, type OpenLink } from '../shared/links'
 import type { WorkspaceClient } from './workspace/client'
-import { createSettings } from './settings/settings'
+import { createEffectiveTheme, createSettings } from './settings/settings'
 import { ProjectsPage } from './projects/ProjectsPage'
 import { ProjectView } from './project/ProjectView'
 import { SettingsDialog } from './settings/SettingsDialog'
 
-type Route = { page: 'projects' } | { page: 'project'; id: string }
+type Route = { page: 'projects'; link?: OpenLink } | { page: 'project'; id: string }
 
-function parse(pathname: string): Route {
+function parse(pathname: string, search: string): Route {
   const m = /^\/p\/([\w-]+)\/?$/.exec(pathname)
-  return m ? { page: 'project', id: m[1] } : { page: 'projects' }
+  if (m) return { page: 'project', id: m[1] }
+  const link = parseOpenLink(pathname, search)
+  return link ? { page: 'projects', link } : { page: 'projects' }
 }
 
-/** The shell: routes between the projects page and a project, shows worker death. */
+/** The shell: routes between the projects page and a project, applies the theme, shows worker death. */
 export function App(props: { client: WorkspaceClient }) {
-  const [route, setRoute] = createSignal<Route>(parse(location.pathname))
+  const [route, setRoute] = createSignal<Route>(parse(location.pathname, location.search))
   const [fatal, setFatal] = createSignal<string | null>(null)
   const [showSettings, setShowSettings] = createSignal(false)
-  const { settings, save } = createSettings()
+  const { settings, save, dispose } = createSettings()
+  const theme = createEffectiveTheme(settings)
+  createEffect(() => (document.documentElement.dataset.theme = theme()))
   props.client.onDeath((e) => setFatal(e.message))
 
-  const go = (r: Route) => {
-    history.pushState(null, '', r.page === 'project' ? `/p/${r.id}` : '/')
+  const go = (r: Route, replace = false) => {
+    const url = r.page === 'project' ? `/p/${r.id}` : '/'
+    if (replace) history.replaceState(null, '', url)
+    else history.pushState(null, '', url)
     setRoute(r)
   }
-  const onPop = () => setRoute(parse(location.pathname))
+  const onPop = () => setRoute(parse(location.pathname, location.search))
   onMount(() => window.addEventListener('popstate', onPop))
-  onCleanup(() => window.removeEventListener('popstate', onPop))
+  onCleanup(() => {
+    window.removeEventListener('popstate', onPop)
+    dispose()
+  })
 
   return (
     <div class="app">
-      <header class="top">
-        <a href="/" class="logo" onClick={(e) => (e.preventDefault(), go({ page: 'projects' }))}>Coder</a>
-        <span class="spacer" />
-        <button type="button" onClick={() => setShowSettings(true)}>Settings</button>
-      </header>
+      <Show when={route().page === 'projects'}>
+        <header class="top">
+          <a href="/" class="logo" onClick={(e) => (e.preventDefault(), go({ page: 'projects' }))}>Coder</a>
+          <span class="spacer" />
+          <button type="button" onClick={() => setShowSettings(true)}>Settings</button>
+        </header>
+      </Show>
       <Show when={fatal()}>
         <div class="fatal" role="alert">
           {fatal()} <button type="button" onClick={() => location.reload()}>Reload</button>
@@ -44,8 +56,8 @@ export function App(props: { client: WorkspaceClient }) {
         <SettingsDialog settings={settings()} save={save} close={() => setShowSettings(false)} />
       </Show>
       <Switch>
-        <Match when={route().page === 'projects'}>
-          <ProjectsPage client={props.client} settings={settings()} open={(id) => go({ page: 'project', id })} />
+        <Match when={route().page === 'projects' && (route() as { link?: OpenLink })}>
+          {(r) => <ProjectsPage client={props.client} settings={settings()} link={r().link} open={(id, replace) => go({ page: 'project', id }, replace)} />}
         </Match>
         <Match when={route().page === 'project' && (route() as { id: string }).id}>
           {(id) => (
@@ -57,7 +69,7 @@ export function App(props: { client: WorkspaceClient }) {
                 </p>
               )}
             >
-              <ProjectView client={props.client} projectId={id()} settings={settings()} back={() => go({ page: 'projects' })} />
+              <ProjectView client={props.client} projectId={id()} settings={settings()} theme={theme()} back={() => go({ page: 'projects' })} openSettings={() => setShowSettings(true)} />
             </ErrorBoundary>
           )}
         </Match>

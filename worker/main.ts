@@ -1,15 +1,44 @@
-/** @module The workspace worker's composition root: projects + handlers served over RPC. */
+/**
+ * @module The workspace worker's composition root. Runs as a SharedWorker (every tab of the
+ * origin shares one workspace, so they see each other's saves), or as a dedicated worker where
+ * SharedWorker is missing. Each tab says hello with its id, then talks RPC on its port.
+ */
 import './polyfills'
-import { serveRpc } from '../shared/rpc'
-import type { WorkspaceApi } from '../shared/protocol'
+import { clientLockName, type HelloMessage, type WorkerMessage } from '../shared/protocol'
 import { warmUpPackIndexer } from './git/pack'
 import { createProjects } from './projects'
-import { createWorkspaceHandlers } from './workspace/handlers'
+import { createWorkspaceHub, type ClientPort } from './workspace'
 
-const scope = self as unknown as DedicatedWorkerGlobalScope
-const projects = createProjects()
-serveRpc<WorkspaceApi>(scope, createWorkspaceHandlers(projects, { storage: navigator.storage }))
-// Compile the clone's hot code while the user is still looking at the page, as the IDE opens.
-void warmUpPackIndexer()
+const hub = createWorkspaceHub(createProjects(), { storage: navigator.storage })
+// Compile the clone's hot code while the user is still looking at the page, as the IDE opens,
+// after the first calls of a page load (project list, open, status) have been answered.
+const warm = new Promise((resolve) => setTimeout(resolve, 500))
+  .then(() => warmUpPackIndexer())
   .catch((error: unknown) => console.warn('pack indexer warm-up failed', error))
-  .finally(() => scope.postMessage({ kind: 'ready' }))
+
+function accept(port: ClientPort): void {
+  let clientId: string | null = null
+  let disconnect: (() => Promise<void>) | null = null
+  const onHello = (event: { data: unknown }) => {
+    const hello = event.data as HelloMessage
+    if (typeof hello?.clientId !== 'string') return
+    if (hello.kind === 'hello' && !clientId) {
+      clientId = hello.clientId
+      disconnect = hub.connect(port, clientId)
+      void warm.then(() => port.postMessage({ kind: 'ready' } satisfies WorkerMessage))
+    } else if (hello.kind === 'alive' && hello.clientId === clientId && disconnect) {
+      port.removeEventListener('message', onHello)
+      // The tab holds this lock while it lives: getting it means the tab is gone.
+      const done = disconnect
+      void navigator.locks?.request(clientLockName(clientId), () => done())
+    }
+  }
+  port.addEventListener('message', onHello)
+  port.start?.()
+}
+
+if (typeof SharedWorkerGlobalScope !== 'undefined' && self instanceof SharedWorkerGlobalScope) {
+  self.addEventListener('connect', (event) => accept((event as MessageEvent).ports[0]))
+} else {
+  accept(self as unknown as DedicatedWorkerGlobalScope)
+}

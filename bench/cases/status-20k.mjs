@@ -18,7 +18,8 @@ function fileContent(d, f) {
   return `// dir-${d} file-${f}\n${line}`.padEnd(89, '/') + '\n'
 }
 
-async function ensureStatusRepo(ctx) {
+/** The 20,000-file work tree on disk (built once, cached), resolving to its path. */
+export async function ensureStatusRepo(ctx) {
   const dir = join(ctx.cacheDir, 'status-20k-v1')
   if (existsSync(join(dir, '.git', 'coder-fixture-complete'))) return dir
   const { makeRepo } = await ctx.importTs('e2e/support/fixtures.ts')

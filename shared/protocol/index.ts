@@ -60,6 +60,97 @@ export interface LocalFile {
   executable?: boolean
 }
 
+/**
+ * A file's version: changes whenever its content is written (inode and mtime, which the
+ * namespace keeps strictly increasing). Used to refuse saving over a change made elsewhere.
+ */
+export type FileVersion = string
+
+/** A file opened for editing. */
+export interface OpenedFile {
+  path: string
+  /** Null when the file is binary or too large to load; `size` and `binary` say why. */
+  text: string | null
+  version: FileVersion
+  size: number
+  binary: boolean
+  /** Read-only because of its mount, or because it is too large to edit comfortably. */
+  readOnly: boolean
+  /** Why it is read-only or not shown, in words for the user; null when it opened normally. */
+  notice: string | null
+}
+
+/** What a conditional save did: saved, or refused because the file changed since `expect`. */
+export type SaveOutcome = { ok: true; version: FileVersion } | { ok: false; reason: 'changed'; version: FileVersion | null }
+
+/** Options of a search across files. */
+export interface SearchQuery {
+  query: string
+  regex?: boolean
+  caseSensitive?: boolean
+  wholeWord?: boolean
+  /** Comma-separated globs of files to include / exclude (workspace-relative), as in VS Code. */
+  include?: string
+  exclude?: string
+  /** Stop after this many matches (default 2000). */
+  maxResults?: number
+}
+
+/** One match: 1-based line, 0-based column in UTF-16 units, and (part of) the line's text. */
+export interface SearchMatch {
+  line: number
+  column: number
+  length: number
+  /** Up to 300 characters of the line, containing the match at `previewColumn`. */
+  preview: string
+  previewColumn: number
+}
+
+/** The matches in one file. */
+export interface FileMatches {
+  path: string
+  matches: SearchMatch[]
+}
+
+/** Streamed while searching: results found since the last report. */
+export interface SearchProgress {
+  searched: number
+  total: number
+  results: FileMatches[]
+}
+
+/** A commit with the files it changed against its first parent. */
+export interface CommitDetails extends CommitInfo {
+  files: Array<{ path: string; change: 'added' | 'modified' | 'deleted' }>
+}
+
+/**
+ * Events the workspace worker sends every connected tab. `by` is the id of the tab whose call
+ * caused it, so a tab can tell its own saves from others'.
+ */
+export type WorkspaceEvent =
+  | { type: 'files-changed'; projectId: string; paths: string[]; by: string }
+  /** Many files at once (checkout, import): re-read everything. */
+  | { type: 'tree-changed'; projectId: string; by: string }
+  /** The index, HEAD or branches changed (stage, unstage, commit, branch). */
+  | { type: 'git-changed'; projectId: string; by: string }
+  | { type: 'projects-changed'; by: string }
+
+/** What the workspace worker posts besides RPC results: it is ready, or an event. */
+export type WorkerMessage = { kind: 'ready' } | { kind: 'event'; event: WorkspaceEvent }
+
+/**
+ * What a tab posts on a new connection: first `hello`, naming itself, then `alive` once it holds
+ * the Web Lock it keeps for its lifetime (so the worker never takes that lock before the tab has).
+ */
+export interface HelloMessage {
+  kind: 'hello' | 'alive'
+  clientId: string
+}
+
+/** The Web Lock a tab holds for as long as it lives; the worker learns of the tab's end by getting it. */
+export const clientLockName = (clientId: string) => `coder-client-${clientId}`
+
 /** Storage the browser grants the origin. */
 export interface StorageReport {
   usage: number
@@ -75,11 +166,14 @@ export type WorkspaceApi = {
   listProjects: Call<void, ProjectInfo[]>
   createProject: Call<{ name: string }, ProjectInfo>
   deleteProject: Call<{ projectId: string }, void>
-  /** Opens a project in this tab; BUSY when another tab has it, unless `takeOver`. */
+  /**
+   * Opens a project for this tab. Tabs sharing one workspace worker share the open project;
+   * BUSY when another worker (an older version of the app in another tab) has it, unless `takeOver`.
+   */
   openProject: Call<{ projectId: string; takeOver?: boolean }, ProjectInfo>
-  /** Clones `url` into a new project; a failed or cancelled import leaves nothing behind. */
-  /** Closes a project in this tab, so another tab may open it. */
+  /** This tab is done with the project; it is closed when no tab uses it. */
   closeProject: Call<{ projectId: string }, void>
+  /** Clones `url` into a new project; a failed or cancelled import leaves nothing behind. */
   importRepo: Call<{ url: string; name?: string; depth?: number; ref?: string; author?: Author }, ProjectInfo, Progress>
   /** Imports local files as a new project; a folder without `.git` gets one with an initial commit. */
   importFiles: Call<{ name: string; files: LocalFile[]; author: Author }, ProjectInfo, Progress>
@@ -87,7 +181,13 @@ export type WorkspaceApi = {
   readdir: Call<InProject<{ path: string }>, DirEntry[]>
   stat: Call<InProject<{ path: string }>, Stat>
   readFile: Call<InProject<{ path: string }>, Uint8Array>
-  writeFile: Call<InProject<{ path: string; data: Uint8Array }>, void>
+  /** Opens a file for editing: text, version, and whether it may be edited. */
+  openFile: Call<InProject<{ path: string }>, OpenedFile>
+  /**
+   * Writes a file. With `expect` (a version, or null for "must not exist yet") the write happens
+   * only if the file is still at that version; otherwise nothing is written and the outcome says so.
+   */
+  writeFile: Call<InProject<{ path: string; data: Uint8Array; expect?: FileVersion | null }>, SaveOutcome>
   mkdir: Call<InProject<{ path: string }>, void>
   remove: Call<InProject<{ path: string }>, void>
   rename: Call<InProject<{ from: string; to: string }>, void>
@@ -96,8 +196,16 @@ export type WorkspaceApi = {
   stage: Call<InProject<{ paths: string[] }>, void>
   unstage: Call<InProject<{ paths: string[] }>, void>
   commit: Call<InProject<{ message: string; author: Author }>, CommitInfo>
-  branches: Call<InProject, { current: string | null; local: string[] }>
+  /** Local branches, and origin's branches not checked out yet (`checkout` of one creates it locally). */
+  branches: Call<InProject, { current: string | null; local: string[]; remote: string[] }>
   createBranch: Call<InProject<{ name: string; checkout?: boolean }>, void>
   checkout: Call<InProject<{ branch: string }>, void, Progress>
   log: Call<InProject<{ depth?: number }>, CommitInfo[]>
+  showCommit: Call<InProject<{ oid: string }>, CommitDetails>
+  /** The workspace (its `.git` included) as a zip, for download. */
+  exportZip: Call<InProject, Uint8Array, Progress>
+  /** Every file of the workspace (workspace-relative paths), for quick open; `.git` left out. */
+  listFiles: Call<InProject, string[]>
+  /** Searches the workspace's text files; results stream as progress; resolves to the totals. */
+  search: Call<InProject<SearchQuery>, { files: number; matches: number; searched: number; truncated: boolean }, SearchProgress>
 }

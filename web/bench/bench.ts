@@ -7,6 +7,7 @@ import LightningFS from '@isomorphic-git/lightning-fs'
 import { createProjects } from '../../worker/projects'
 import { addAll, commit, initRepo, openRepo, status } from '../../worker/git'
 import { mkdirp } from '../../shared/namespace'
+import { searchFiles } from '../../worker/search'
 import { createWorkspaceClient, type WorkspaceClient } from '../workspace/client'
 import { discoverRefs, fetchPack } from '../../worker/git/smart-http'
 import { indexPack, warmUpPackIndexer } from '../../worker/git/pack'
@@ -110,6 +111,34 @@ const coderBench = {
       changed = (await status(fresh())).length
     })
     if (changed !== 1) throw new Error(`status found ${changed} changes, expected 1`)
+    return ms
+  },
+
+  /**
+   * Search across 200 × 100 files for a string in one of them, in a freshly opened project (its
+   * file contents come from IndexedDB, as after opening the IDE); setup untimed; ms.
+   */
+  async search20k(): Promise<number> {
+    const prefix = `bench-q${n++}`
+    let projects = createProjects({ prefix })
+    const { id } = await projects.create({ name: 'search' })
+    const p = await projects.open(id)
+    await p.workspace.batch(async () => {
+      for (let d = 0; d < 200; d++) {
+        const dir = `/workspace/dir-${String(d).padStart(3, '0')}`
+        await mkdirp(p.namespace, dir)
+        for (let f = 0; f < 100; f++) await p.namespace.writeFile(`${dir}/file-${String(f).padStart(3, '0')}.txt`, payload(d * 100 + f))
+      }
+    })
+    await projects.close(id)
+    projects = createProjects({ prefix })
+    const reopened = await projects.open(id)
+    let found = 0
+    const ms = await time(async () => {
+      found = (await searchFiles(reopened.namespace, '/workspace', { query: 'value12345 ' })).matches
+    })
+    await projects.close(id)
+    if (found !== 1) throw new Error(`search found ${found} matches, expected 1`)
     return ms
   },
 }

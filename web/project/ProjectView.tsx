@@ -1,127 +1,267 @@
-import { Show, createResource, createSignal, onCleanup, onMount } from 'solid-js'
+import { Match, Show, Switch, createResource, createSignal, onCleanup, onMount } from 'solid-js'
 import type { AppError } from '../../shared/errors'
-import type { FileStatus } from '../../shared/protocol'
+import type { ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
+import { createDialogs } from '../ui/dialogs'
+import { BranchIcon, FilesIcon, SearchIcon } from '../ui/icons'
+import { commandFor, keyLabel, type Command } from './commands'
+import { EditorArea } from './EditorArea'
 import { FileTree } from './FileTree'
 import { GitPanel } from './GitPanel'
+import { createHotExitStore } from './hot-exit'
+import { createLayout, startDrag } from './layout'
+import { createProjectModel } from './model'
+import { Palette, type PaletteMode } from './Palette'
+import { SearchPanel } from './SearchPanel'
+import { createSession } from './session'
+import { StatusBar } from './StatusBar'
 
-/** Files above this size open read-only, so the page never freezes. */
-const LARGE_FILE = 2 * 1024 * 1024
+interface ProjectViewProps {
+  client: WorkspaceClient
+  projectId: string
+  settings: Settings
+  theme: 'light' | 'dark'
+  back(): void
+  openSettings(): void
+}
 
-type OpenFile = { path: string; kind: 'text'; text: string; saved: string; readOnly: boolean; notice?: string } | { path: string; kind: 'binary'; size: number }
-
-/** One project: the namespace tree, a plain editor (the Studio issue brings CodeMirror) and the git panel. */
-export function ProjectView(props: { client: WorkspaceClient; projectId: string; settings: Settings; back: () => void }) {
+/** One project: opens it in the workspace (or offers to take it over), then shows the workbench. */
+export function ProjectView(props: ProjectViewProps) {
   const rpc = props.client.rpc
   const [takeOver, setTakeOver] = createSignal(false)
   const [info] = createResource(() => [props.projectId, takeOver()] as const, ([projectId, take]) => rpc.call('openProject', { projectId, takeOver: take }))
-  /** The open project, or undefined while opening or when it failed (reading an errored resource throws). */
-  const project = () => (info.error ? undefined : info())
-  // Leaving the project releases it, so another tab may open it. (The id is read now: props are gone at cleanup.)
+  // Leaving the project tells the workspace this tab is done with it. (The id is read now: props are gone at cleanup.)
   const openedId = props.projectId
   onCleanup(() => void rpc.call('closeProject', { projectId: openedId }).catch(() => undefined))
-  const [version, setVersion] = createSignal(0)
-  // Only once the project is open here (it may be open in another tab).
-  const [status, { refetch: refetchStatus }] = createResource(() => (project() ? ([props.projectId, version()] as const) : false), ([projectId]) => rpc.call('status', { projectId }, { timeoutMs: 120_000 }))
-  const [file, setFile] = createSignal<OpenFile | null>(null)
-  const [error, setError] = createSignal<string | null>(null)
-  const changed = () => setVersion(version() + 1)
+  return (
+    <Switch>
+      <Match when={info.error}>
+        <div class="project-error">
+          <p class="error" role="alert">
+            {(info.error as Error).message}{' '}
+            <Show when={(info.error as AppError).code === 'BUSY'}>
+              <button type="button" onClick={() => setTakeOver(true)}>Use it here</button>
+            </Show>
+          </p>
+          <button type="button" onClick={props.back}>Back to projects</button>
+        </div>
+      </Match>
+      <Match when={info()}>{(opened) => <Workbench {...props} info={opened()} />}</Match>
+      <Match when={info.loading}>
+        <p class="hint loading">Opening the project…</p>
+      </Match>
+    </Switch>
+  )
+}
 
-  async function open(path: string) {
-    setError(null)
+/** The workbench: activity bar, sidebar (files, search, git), editor, bottom panel, status bar. */
+function Workbench(props: ProjectViewProps & { info: ProjectInfo }) {
+  const model = createProjectModel(props.client, props.projectId, props.info)
+  const dialogs = createDialogs()
+  const [toast, setToast] = createSignal<{ message: string; kind: 'error' | 'info' } | null>(null)
+  let toastTimer: ReturnType<typeof setTimeout> | undefined
+  const notify = (message: string, kind: 'error' | 'info' = 'error') => {
+    setToast({ message, kind })
+    clearTimeout(toastTimer)
+    toastTimer = setTimeout(() => setToast(null), kind === 'error' ? 10_000 : 4_000)
+  }
+  const session = createSession({
+    client: props.client,
+    projectId: props.projectId,
+    hotExit: createHotExitStore(),
+    prompts: { choose: (title, message, choices) => dialogs.choose(title, message, choices) },
+    notify,
+  })
+  const { layout, update } = createLayout(props.projectId)
+  const [palette, setPalette] = createSignal<PaletteMode | null>(null)
+  let focusSearch: (() => void) | undefined
+  let commitBox: HTMLDivElement | undefined
+
+  onCleanup(model.onEvent((e) => void session.handle(e)))
+  onCleanup(() => {
+    session.dispose()
+    model.dispose()
+  })
+
+  const showSidebar = (view: 'files' | 'search' | 'git') => {
+    update({ sidebar: view, sidebarVisible: true })
+    if (view === 'search') queueMicrotask(() => focusSearch?.())
+  }
+
+  const commands: Command[] = [
+    { id: 'quickOpen', title: 'Go to File…', keys: 'Mod-p', run: () => setPalette('files') },
+    { id: 'palette', title: 'Show All Commands', keys: 'Mod-Shift-p', run: () => setPalette('commands') },
+    { id: 'search', title: 'Search: Find in Files', keys: 'Mod-Shift-f', run: () => showSidebar('search') },
+    { id: 'explorer', title: 'View: Show Explorer', keys: 'Mod-Shift-e', run: () => showSidebar('files') },
+    { id: 'scm', title: 'View: Show Source Control', keys: 'Ctrl-Shift-g', run: () => showSidebar('git') },
+    { id: 'sidebar', title: 'View: Toggle Sidebar', keys: 'Mod-b', run: () => update({ sidebarVisible: !layout().sidebarVisible }) },
+    { id: 'panel', title: 'View: Toggle Panel', keys: 'Mod-j', run: () => update({ panelVisible: !layout().panelVisible }) },
+    { id: 'save', title: 'File: Save', keys: 'Mod-s', run: () => session.saveThroughEditor() },
+    { id: 'saveAll', title: 'File: Save All', keys: 'Mod-Alt-s', run: () => session.saveAll() },
+    { id: 'close', title: 'View: Close Editor', keys: 'Mod-w', run: () => session.close() },
+    { id: 'closeAlt', title: 'View: Close Editor (when the browser keeps Ctrl+W)', keys: 'Alt-w', run: () => session.close() },
+    { id: 'gotoLine', title: 'Go to Line…', run: () => session.editor()?.gotoLine() },
+    { id: 'find', title: 'Find / Replace in File', run: () => session.editor()?.find() },
+    { id: 'newFile', title: 'File: New File…', run: () => newFile() },
+    { id: 'commit', title: 'Git: Commit…', run: () => (showSidebar('git'), queueMicrotask(() => commitBox?.querySelector('textarea')?.focus())) },
+    { id: 'refresh', title: 'Git: Refresh Status', run: () => model.refresh() },
+    { id: 'settings', title: 'Preferences: Open Settings', keys: 'Mod-,', run: () => props.openSettings() },
+    { id: 'download', title: 'File: Download Project as .zip', run: () => download() },
+    { id: 'projects', title: 'Go to Projects', run: () => props.back() },
+  ]
+
+  async function download() {
     try {
-      const stat = await rpc.call('stat', { projectId: props.projectId, path })
-      const bytes = await rpc.call('readFile', { projectId: props.projectId, path })
-      const head = bytes.subarray(0, 8000)
-      if (head.includes(0)) return setFile({ path, kind: 'binary', size: stat.size })
-      const text = new TextDecoder().decode(stat.size > LARGE_FILE ? bytes.subarray(0, LARGE_FILE) : bytes)
-      const readOnly = stat.size > LARGE_FILE || (project()?.id !== undefined && !path.startsWith('/workspace/') && !path.startsWith('/tmp/'))
-      setFile({ path, kind: 'text', text, saved: text, readOnly, notice: stat.size > LARGE_FILE ? 'Large file: showing the first 2 MB, read-only.' : undefined })
+      const bytes = await model.track('Preparing download', (progress) => props.client.rpc.call('exportZip', { projectId: props.projectId }, { onProgress: progress, timeoutMs: 120_000 }))
+      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }))
+      const a = document.createElement('a')
+      a.href = url
+      a.download = `${(model.info()?.name ?? 'project').replace(/[^\w.-]+/g, '-')}.zip`
+      a.click()
+      setTimeout(() => URL.revokeObjectURL(url), 60_000)
     } catch (e) {
-      setError((e as Error).message)
+      notify(`Download failed: ${(e as Error).message}`)
     }
   }
 
-  async function save() {
-    const f = file()
-    if (!f || f.kind !== 'text' || f.readOnly || f.text === f.saved) return
+  async function newFile() {
+    const name = await dialogs.prompt('New file', 'Path (inside /workspace)', '', (v) => (/(^|\/)\.\.?(\/|$)/.test(v) ? 'A path cannot contain . or .. segments.' : null))
+    if (!name) return
+    const path = `/workspace/${name.replace(/^\/+/, '')}`
     try {
-      await rpc.call('writeFile', { projectId: props.projectId, path: f.path, data: new TextEncoder().encode(f.text) })
-      setFile({ ...f, saved: f.text })
-      changed()
+      const segments = path.split('/')
+      if (segments.length > 3) await props.client.rpc.call('mkdir', { projectId: props.projectId, path: segments.slice(0, -1).join('/') })
+      const out = await props.client.rpc.call('writeFile', { projectId: props.projectId, path, data: new Uint8Array(0), expect: null })
+      if (!out.ok) return notify(`'${name}' already exists.`)
+      await session.open(path)
     } catch (e) {
-      setError(`Not saved: ${(e as Error).message}`)
+      notify((e as Error).message)
     }
   }
 
-  const onKey = (e: KeyboardEvent) => {
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
-      e.preventDefault()
-      void save()
-    }
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (palette() || document.querySelector('.dialog-backdrop')) return
+    const command = commandFor(e, commands)
+    if (!command) return
+    e.preventDefault()
+    e.stopPropagation()
+    void Promise.resolve(command.run()).catch((error: unknown) => notify((error as Error).message))
   }
-  onMount(() => window.addEventListener('keydown', onKey))
-  onCleanup(() => window.removeEventListener('keydown', onKey))
-  const dirty = () => {
-    const f = file()
-    return f?.kind === 'text' && f.text !== f.saved
+  const onHide = () => void session.flush()
+  const onVisibility = () => document.visibilityState === 'hidden' && onHide()
+  onMount(() => {
+    window.addEventListener('keydown', onKeyDown, true)
+    window.addEventListener('pagehide', onHide)
+    document.addEventListener('visibilitychange', onVisibility)
+    void session.restore()
+  })
+  onCleanup(() => {
+    window.removeEventListener('keydown', onKeyDown, true)
+    window.removeEventListener('pagehide', onHide)
+    document.removeEventListener('visibilitychange', onVisibility)
+  })
+
+  const editorSettings = () => ({ theme: props.theme, fontSize: props.settings.fontSize, tabSize: props.settings.tabSize })
+  const activeFile = () => {
+    const key = session.state.active
+    return key && !key.startsWith('diff:') ? key : null
   }
-  const beforeUnload = (e: BeforeUnloadEvent) => {
-    if (dirty()) e.preventDefault()
-  }
-  onMount(() => window.addEventListener('beforeunload', beforeUnload))
-  onCleanup(() => window.removeEventListener('beforeunload', beforeUnload))
 
   return (
-    <div class="project">
+    <div class="workbench" style={{ '--sidebar-width': `${layout().sidebarWidth}px`, '--panel-height': `${layout().panelHeight}px` }}>
       <header class="project-bar">
         <button type="button" class="link" onClick={props.back}>← Projects</button>
-        <strong class="project-name">{project()?.name}</strong>
-        <span class="branch-label">{project()?.branch}</span>
-        <button type="button" onClick={() => (changed(), void refetchStatus())}>Refresh</button>
+        <strong class="project-name">{model.info()?.name}</strong>
+        <span class="origin hint">{model.info()?.url ?? 'local project'}</span>
+        <span class="spacer" />
+        <button type="button" class="small" title="Download the project, its git history included, as a .zip" onClick={() => void download()}>Download .zip</button>
+        <button type="button" class="small" title={`Go to File (${keyLabel('Mod-p')})`} onClick={() => setPalette('files')}>Go to file…</button>
+        <button type="button" class="small" title={`Show All Commands (${keyLabel('Mod-Shift-p')})`} onClick={() => setPalette('commands')}>Commands…</button>
       </header>
-      <Show when={info.error}>
-        <p class="error" role="alert">
-          {(info.error as Error).message}{' '}
-          <Show when={(info.error as AppError).code === 'BUSY'}>
-            <button type="button" onClick={() => setTakeOver(true)}>Use it here</button>
+      <div class="workbench-body" classList={{ 'no-sidebar': !layout().sidebarVisible }}>
+        <nav class="activity-bar" aria-label="Views">
+          <button type="button" aria-label="Explorer" title={`Explorer (${keyLabel('Mod-Shift-e')})`} aria-pressed={layout().sidebarVisible && layout().sidebar === 'files'} onClick={() => (layout().sidebar === 'files' && layout().sidebarVisible ? update({ sidebarVisible: false }) : showSidebar('files'))}>
+            <FilesIcon />
+          </button>
+          <button type="button" aria-label="Search" title={`Search (${keyLabel('Mod-Shift-f')})`} aria-pressed={layout().sidebarVisible && layout().sidebar === 'search'} onClick={() => (layout().sidebar === 'search' && layout().sidebarVisible ? update({ sidebarVisible: false }) : showSidebar('search'))}>
+            <SearchIcon />
+          </button>
+          <button type="button" aria-label="Source control" title={`Source control (${keyLabel('Ctrl-Shift-g')})`} aria-pressed={layout().sidebarVisible && layout().sidebar === 'git'} onClick={() => (layout().sidebar === 'git' && layout().sidebarVisible ? update({ sidebarVisible: false }) : showSidebar('git'))}>
+            <BranchIcon />
+            <Show when={model.status().length > 0}><span class="count-badge">{model.status().length}</span></Show>
+          </button>
+        </nav>
+        <Show when={layout().sidebarVisible}>
+          <aside class="sidebar">
+            <div class="sidebar-view" style={{ display: layout().sidebar === 'files' ? 'flex' : 'none' }}>
+              <FileTree
+                model={model}
+                dialogs={dialogs}
+                selected={activeFile()}
+                onOpen={(path) => void session.open(path)}
+                onRenamed={(from, to) => session.renamed(from, to)}
+                onRemoved={(path) => session.removed(path)}
+                onError={notify}
+              />
+            </div>
+            <div class="sidebar-view" style={{ display: layout().sidebar === 'search' ? 'flex' : 'none' }}>
+              <SearchPanel model={model} ref={(f) => (focusSearch = f)} onOpen={(path, at) => void session.open(path, at)} />
+            </div>
+            <div class="sidebar-view" ref={commitBox} style={{ display: layout().sidebar === 'git' ? 'flex' : 'none' }}>
+              <GitPanel model={model} settings={props.settings} dialogs={dialogs} onDiff={(path) => void session.openDiff(`/workspace/${path}`)} onOpen={(path) => void session.open(path)} openSettings={props.openSettings} />
+            </div>
+          </aside>
+          <div
+            class="splitter vertical"
+            role="separator"
+            aria-orientation="vertical"
+            aria-label="Resize sidebar"
+            onPointerDown={(e) => {
+              const start = layout().sidebarWidth
+              startDrag(e, 'x', (d) => update({ sidebarWidth: Math.min(800, Math.max(160, start + d)) }))
+            }}
+          />
+        </Show>
+        <main class="main-column">
+          <EditorArea session={session} settings={editorSettings()} />
+          <Show when={layout().panelVisible}>
+            <div
+              class="splitter horizontal"
+              role="separator"
+              aria-orientation="horizontal"
+              aria-label="Resize panel"
+              onPointerDown={(e) => {
+                const start = layout().panelHeight
+                startDrag(e, 'y', (d) => update({ panelHeight: Math.min(1200, Math.max(80, start - d)) }))
+              }}
+            />
+            <section class="bottom-panel" aria-label="Panel">
+              <div class="panel-tabs" role="tablist">
+                <button type="button" role="tab" aria-selected={layout().panel === 'terminal'} onClick={() => update({ panel: 'terminal' })}>Terminal</button>
+                <button type="button" role="tab" aria-selected={layout().panel === 'agent'} onClick={() => update({ panel: 'agent' })}>Agent</button>
+                <span class="spacer" />
+                <button type="button" class="small" aria-label="Close panel" onClick={() => update({ panelVisible: false })}>×</button>
+              </div>
+              <div class="panel-body" data-slot={layout().panel}>
+                <p class="hint">{layout().panel === 'terminal' ? 'The terminal runs your project’s commands here once the in-tab runtime is installed.' : 'MechaCoder’s live feed appears here when you hand it a task.'}</p>
+              </div>
+            </section>
           </Show>
-        </p>
+        </main>
+      </div>
+      <StatusBar model={model} onBranch={() => showSidebar('git')} onChanges={() => showSidebar('git')} />
+      <Show when={palette()}>
+        {(mode) => <Palette model={model} mode={mode()} commands={commands} onOpenFile={(path) => void session.open(path)} close={() => (setPalette(null), session.editor()?.focus())} />}
       </Show>
-      <Show when={project()}>
-        <div class="panes">
-          <FileTree client={props.client} projectId={props.projectId} status={status() ?? []} version={version()} onOpen={open} selected={file()?.path ?? null} />
-          <section class="editor">
-            <Show when={error()}>
-              <p class="error" role="alert">{error()}</p>
-            </Show>
-            <Show when={file()} fallback={<p class="empty">Open a file from the tree.</p>}>
-              {(f) => (
-                <>
-                  <div class="tab">
-                    {f().path}
-                    <Show when={dirty()}>
-                      <span class="dirty" title="unsaved changes"> ●</span>
-                    </Show>
-                  </div>
-                  <Show when={f().kind === 'text' ? (f() as Extract<OpenFile, { kind: 'text' }>) : null} fallback={<p class="notice">Binary file ({(f() as { size: number }).size.toLocaleString()} bytes) — not shown.</p>}>
-                    {(t) => (
-                      <>
-                        <Show when={t().notice}>
-                          <p class="notice">{t().notice}</p>
-                        </Show>
-                        <textarea class="code" spellcheck={false} readOnly={t().readOnly} value={t().text} onInput={(e) => setFile({ ...t(), text: e.currentTarget.value })} aria-label={`Edit ${t().path}`} />
-                      </>
-                    )}
-                  </Show>
-                </>
-              )}
-            </Show>
-          </section>
-          <GitPanel client={props.client} projectId={props.projectId} status={(status() ?? []) as FileStatus[]} settings={props.settings} changed={changed} onOpen={open} />
-        </div>
+      <Show when={toast()}>
+        {(t) => (
+          <div class={`toast ${t().kind}`} role={t().kind === 'error' ? 'alert' : 'status'}>
+            {t().message} <button type="button" class="small" aria-label="Dismiss" onClick={() => setToast(null)}>×</button>
+          </div>
+        )}
       </Show>
+      <dialogs.Dialogs />
     </div>
   )
 }

@@ -1,13 +1,17 @@
-import { For, Show, createResource, createSignal, onCleanup } from 'solid-js'
+import { For, Show, createResource, createSignal, onCleanup, onMount } from 'solid-js'
 import type { AppError } from '../../shared/errors'
+import { sameRepository, type OpenLink } from '../../shared/links'
 import type { Progress, ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
 import { formatAgo, formatBytes } from '../format'
 import { fromDrop, fromFileList, type PickedFolder } from './local-folder'
 
-/** The projects page: list, import by URL (progress + cancel), import a folder, delete. */
-export function ProjectsPage(props: { client: WorkspaceClient; settings: Settings; open: (id: string) => void }) {
+/**
+ * The projects page: list, import by URL (progress + cancel), import a folder, delete. With an
+ * "Open in Coder" `link`, opens the project already imported from that repository, or imports it.
+ */
+export function ProjectsPage(props: { client: WorkspaceClient; settings: Settings; link?: OpenLink; open: (id: string, replace?: boolean) => void }) {
   const rpc = props.client.rpc
   const [projects, { refetch }] = createResource(() => rpc.call('listProjects', undefined))
   const [storage, { refetch: refetchStorage }] = createResource(() => navigator.storage?.estimate?.() ?? Promise.resolve({ usage: 0, quota: 0 }))
@@ -19,6 +23,20 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
   const [dragging, setDragging] = createSignal(false)
   let controller: AbortController | null = null
   onCleanup(() => controller?.abort())
+  onMount(() => {
+    const link = props.link
+    if (!link) return
+    setUrl(link.url)
+    setBranch(link.ref ?? '')
+    void rpc.call('listProjects', undefined).then(
+      (list) => {
+        const existing = list.find((p) => p.url && sameRepository(p.url, link.url) && (!link.ref || p.branch === link.ref))
+        if (existing) props.open(existing.id, true)
+        else startImport(link.url, link.ref, false)
+      },
+      (e: unknown) => setError((e as Error).message),
+    )
+  })
 
   async function run(label: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<ProjectInfo>) {
     setError(null)
@@ -29,7 +47,7 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
     void navigator.storage?.persist?.()
     try {
       const info = await work(c.signal, (p) => setBusy({ label, progress: p, cancel: () => c.abort() }))
-      props.open(info.id)
+      props.open(info.id, !!props.link)
     } catch (e) {
       const err = e as AppError
       setError(err.code === 'ABORTED' ? 'Import cancelled. Nothing was kept.' : err.message)
@@ -44,8 +62,12 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
     event.preventDefault()
     const target = url().trim()
     if (!target) return setError('Enter the address of a git repository, e.g. https://github.com/owner/repo.git')
+    startImport(target, branch().trim() || undefined, shallow())
+  }
+
+  function startImport(target: string, ref: string | undefined, latestOnly: boolean) {
     void run(`Importing ${target}`, (signal, onProgress) =>
-      rpc.call('importRepo', { url: target, ref: branch().trim() || undefined, depth: shallow() ? 1 : undefined }, { signal, onProgress, timeoutMs: 120_000 }),
+      rpc.call('importRepo', { url: target, ref, depth: latestOnly ? 1 : undefined }, { signal, onProgress, timeoutMs: 120_000 }),
     )
   }
 
@@ -55,6 +77,9 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
       rpc.call('importFiles', { name: folder.name, files: folder.files, author: authorOrDefault(props.settings) }, { signal, onProgress, timeoutMs: 120_000 }),
     )
   }
+
+  // Another tab imported or deleted a project: show it here too.
+  onCleanup(props.client.subscribe((e) => e.type === 'projects-changed' && void refetch()))
 
   async function remove(p: ProjectInfo) {
     if (!confirm(`Delete project “${p.name}” and everything stored for it in this browser? This cannot be undone.`)) return

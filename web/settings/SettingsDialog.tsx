@@ -1,20 +1,28 @@
 import { createSignal } from 'solid-js'
 import type { Settings } from './settings'
+import { Modal } from '../ui/Modal'
 
-/** Author name and e-mail for commits (stored in this browser). */
+/** Author, theme, font size and tab size (stored in this browser). */
 export function SettingsDialog(props: { settings: Settings; save: (s: Settings) => void; close: () => void }) {
   const [name, setName] = createSignal(props.settings.author.name)
   const [email, setEmail] = createSignal(props.settings.author.email)
+  const [theme, setTheme] = createSignal(props.settings.theme)
+  const [fontSize, setFontSize] = createSignal(String(props.settings.fontSize))
+  const [tabSize, setTabSize] = createSignal(String(props.settings.tabSize))
   const [error, setError] = createSignal<string | null>(null)
   const submit = (e: Event) => {
     e.preventDefault()
     if (email().trim() && !/^[^\s@]+@[^\s@]+$/.test(email().trim())) return setError('That e-mail address does not look right.')
-    props.save({ ...props.settings, author: { name: name().trim(), email: email().trim() } })
+    const fs = Number(fontSize())
+    const ts = Number(tabSize())
+    if (!Number.isInteger(fs) || fs < 8 || fs > 40) return setError('Font size must be a whole number from 8 to 40.')
+    if (!Number.isInteger(ts) || ts < 1 || ts > 16) return setError('Tab size must be a whole number from 1 to 16.')
+    props.save({ author: { name: name().trim(), email: email().trim() }, theme: theme(), fontSize: fs, tabSize: ts })
     props.close()
   }
   return (
-    <div class="dialog-backdrop" onKeyDown={(e) => e.key === 'Escape' && props.close()}>
-      <form class="dialog" role="dialog" aria-label="Settings" onSubmit={submit}>
+    <Modal label="Settings" close={props.close}>
+      <form class="dialog-form" onSubmit={submit}>
         <h2>Settings</h2>
         <label>
           Author name <input name="author-name" value={name()} onInput={(e) => setName(e.currentTarget.value)} autofocus />
@@ -22,12 +30,28 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
         <label>
           Author e-mail <input name="author-email" type="email" value={email()} onInput={(e) => setEmail(e.currentTarget.value)} />
         </label>
+        <label>
+          Theme
+          <select name="theme" value={theme()} onChange={(e) => setTheme(e.currentTarget.value as Settings['theme'])}>
+            <option value="system">Follow the system</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
+        <div class="row">
+          <label>
+            Editor font size <input name="font-size" type="number" min="8" max="40" value={fontSize()} onInput={(e) => setFontSize(e.currentTarget.value)} />
+          </label>
+          <label>
+            Tab size <input name="tab-size" type="number" min="1" max="16" value={tabSize()} onInput={(e) => setTabSize(e.currentTarget.value)} />
+          </label>
+        </div>
         {error() && <p class="error" role="alert">{error()}</p>}
         <div class="actions">
           <button type="button" onClick={props.close}>Cancel</button>
           <button type="submit">Save</button>
         </div>
       </form>
-    </div>
+    </Modal>
   )
 }

@@ -4,28 +4,53 @@ import type { Author } from '../../shared/protocol'
 /** What the user sets once and keeps: stored in this browser's localStorage. */
 export interface Settings {
   author: Author
+  /** 'system' follows the operating system's light/dark preference, live. */
+  theme: 'system' | 'light' | 'dark'
+  fontSize: number
+  tabSize: number
 }
 
 const KEY = 'coder.settings'
-const DEFAULTS: Settings = { author: { name: '', email: '' } }
+export const DEFAULT_SETTINGS: Settings = { author: { name: '', email: '' }, theme: 'system', fontSize: 13, tabSize: 2 }
 
-function load(): Settings {
+/** Settings from stored JSON, with anything missing or out of range replaced by its default. */
+export function parseSettings(raw: string | null): Settings {
   try {
-    const raw = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Settings>
-    return { ...DEFAULTS, ...raw, author: { ...DEFAULTS.author, ...raw.author } }
+    const v = JSON.parse(raw ?? '{}') as Partial<Settings>
+    const int = (n: unknown, min: number, max: number, d: number) => (typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max ? n : d)
+    return {
+      author: { name: String(v.author?.name ?? ''), email: String(v.author?.email ?? '') },
+      theme: v.theme === 'light' || v.theme === 'dark' ? v.theme : 'system',
+      fontSize: int(v.fontSize, 8, 40, DEFAULT_SETTINGS.fontSize),
+      tabSize: int(v.tabSize, 1, 16, DEFAULT_SETTINGS.tabSize),
+    }
   } catch {
-    return DEFAULTS
+    return DEFAULT_SETTINGS
   }
 }
 
-/** A settings signal and a setter that persists. */
-export function createSettings(): { settings: Accessor<Settings>; save(next: Settings): void } {
-  const [settings, setSettings] = createSignal(load())
+/** A settings signal and a setter that persists; other tabs' changes arrive through the storage event. */
+export function createSettings(): { settings: Accessor<Settings>; save(next: Settings): void; dispose(): void } {
+  const [settings, setSettings] = createSignal(parseSettings(localStorage.getItem(KEY)))
+  const onStorage = (e: StorageEvent) => e.key === KEY && setSettings(parseSettings(e.newValue))
+  window.addEventListener('storage', onStorage)
   return {
     settings,
     save(next) {
       localStorage.setItem(KEY, JSON.stringify(next))
       setSettings(next)
     },
+    dispose: () => window.removeEventListener('storage', onStorage),
+  }
+}
+
+/** The theme in effect: the setting, or the system's preference (a signal that follows it). */
+export function createEffectiveTheme(settings: Accessor<Settings>): Accessor<'light' | 'dark'> {
+  const media = window.matchMedia('(prefers-color-scheme: dark)')
+  const [systemDark, setSystemDark] = createSignal(media.matches)
+  media.addEventListener('change', (e) => setSystemDark(e.matches))
+  return () => {
+    const t = settings().theme
+    return t === 'system' ? (systemDark() ? 'dark' : 'light') : t
   }
 }

@@ -5,7 +5,7 @@ import '../polyfills'
 import { exportToDisk } from '../../e2e/support/export'
 import { createNamespace, type FileService } from '../../shared/namespace'
 import { Tree, writeFileDeep } from '../namespace'
-import { addAll, branches, checkout, commit, createBranch, diffFile, initRepo, log, openRepo, stage, status, unstage } from './git'
+import { addAll, branches, checkout, commit, createBranch, diffFile, initRepo, log, openRepo, showCommit, stage, status, unstage } from './git'
 
 const author = { name: 'Ada Lovelace', email: 'ada@example.com' }
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -47,6 +47,32 @@ describe('git over the namespace', () => {
     expect(gitIn(dir, 'ls-tree', '-r', 'HEAD')).toMatch(/120000 blob \w+\tlink\.ts/)
     expect(gitIn(dir, 'show', 'HEAD:src/index.ts')).toBe('export const x = 2\n')
     expect(gitIn(dir, 'status', '--porcelain')).toBe('')
+  })
+
+  it('shows a commit with the files it changed, as native git does', async () => {
+    const { ns, repo } = newRepo()
+    await initRepo(repo)
+    await writeFileDeep(ns, '/workspace/keep.txt', bytes('k'))
+    await writeFileDeep(ns, '/workspace/src/a.ts', bytes('a'))
+    await writeFileDeep(ns, '/workspace/src/gone.ts', bytes('g'))
+    await addAll(repo)
+    const root = await commit(repo, 'root', author)
+    await ns.writeFile('/workspace/src/a.ts', bytes('a2'))
+    await ns.unlink('/workspace/src/gone.ts')
+    await writeFileDeep(ns, '/workspace/docs/new.md', bytes('n'))
+    await stage(repo, ['src/a.ts', 'src/gone.ts', 'docs/new.md'])
+    const second = await commit(repo, 'change three files', author)
+    const shown = await showCommit(repo, second.oid.slice(0, 8))
+    expect(shown).toMatchObject({ oid: second.oid, message: 'change three files\n' })
+    expect(shown.files).toEqual([
+      { path: 'docs/new.md', change: 'added' },
+      { path: 'src/a.ts', change: 'modified' },
+      { path: 'src/gone.ts', change: 'deleted' },
+    ])
+    const dir = await exportTo(ns)
+    expect(gitIn(dir, 'show', '--name-status', '--format=', second.oid).trim().split('\n').sort()).toEqual(['A\tdocs/new.md', 'D\tsrc/gone.ts', 'M\tsrc/a.ts'])
+    expect((await showCommit(repo, root.oid)).files.map((f) => f.path)).toEqual(['keep.txt', 'src/a.ts', 'src/gone.ts'])
+    await expect(showCommit(repo, 'zzz')).rejects.toThrow(/not a commit id/)
   })
 
   it('reports status grouped as staged, unstaged and untracked', async () => {
@@ -100,7 +126,7 @@ describe('git over the namespace', () => {
     await addAll(repo)
     await commit(repo, 'on main', author)
     await createBranch(repo, 'feature', true)
-    expect(await branches(repo)).toEqual({ current: 'feature', local: ['feature', 'main'] })
+    expect(await branches(repo)).toEqual({ current: 'feature', local: ['feature', 'main'], remote: [] })
     await ns.writeFile('/workspace/f.txt', bytes('feature'))
     await stage(repo, ['f.txt'])
     await commit(repo, 'on feature', author)

@@ -1,6 +1,6 @@
 import git from 'isomorphic-git'
 import { AppError, throwIfAborted, toAppError } from '../../shared/errors'
-import type { Author, CommitInfo, FileStatus, Progress } from '../../shared/protocol'
+import type { Author, CommitDetails, CommitInfo, FileStatus, Progress } from '../../shared/protocol'
 import type { FileService } from '../../shared/namespace'
 import { createFsAdapter, removeTree, type FsAdapter } from '../namespace'
 import { createHttpClient } from './http'
@@ -192,12 +192,18 @@ export async function commit(repo: Repo, message: string, author: Author): Promi
 }
 
 /** Local branches and the current one (null when HEAD is detached). */
-export async function branches(repo: Repo): Promise<{ current: string | null; local: string[] }> {
-  const [current, local] = await Promise.all([
+/**
+ * The current branch, the local branches, and the branches of `origin` that have no local
+ * branch yet (checking one of those out creates it, tracking origin's).
+ */
+export async function branches(repo: Repo): Promise<{ current: string | null; local: string[]; remote: string[] }> {
+  const [current, local, remote] = await Promise.all([
     git.currentBranch({ fs: repo.fs, dir: repo.dir }).then((b) => b ?? null),
     git.listBranches({ fs: repo.fs, dir: repo.dir }),
+    git.listBranches({ fs: repo.fs, dir: repo.dir, remote: 'origin' }).catch(() => [] as string[]),
   ])
-  return { current, local: local.sort() }
+  const mine = new Set(local)
+  return { current, local: local.sort(), remote: remote.filter((b) => b !== 'HEAD' && !mine.has(b)).sort() }
 }
 
 /** Creates a branch at HEAD, optionally switching to it. */
@@ -214,6 +220,9 @@ export async function checkout(repo: Repo, branch: string, onProgress?: (p: Prog
   try {
     await git.checkout({ fs: repo.fs, dir: repo.dir, ref: branch, cache: repo.cache, onProgress: (e) => onProgress?.({ phase: e.phase, loaded: e.loaded, total: e.total ?? 0 }) })
   } catch (error) {
+    // A ref is a file, so `feature` cannot exist beside `feature/x` (git refuses it the same way).
+    if (error instanceof AppError && (error.code === 'EISDIR' || error.code === 'ENOTDIR') && String(error.message).includes('/refs/heads/'))
+      throw new AppError('GIT', `cannot create the branch '${branch}': a branch named '${branch}/…' (or a folder of branches with a name it needs) exists already. Rename or delete that branch first.`, { branch }, { cause: error })
     throw gitError(error, `switching to '${branch}'`)
   }
 }
@@ -226,6 +235,42 @@ export async function log(repo: Repo, depth?: number): Promise<CommitInfo[]> {
   } catch (error) {
     if ((error as { code?: string }).code === 'NotFoundError') return []
     throw gitError(error, 'git log')
+  }
+}
+
+/** A commit and the files it changed against its first parent (all files added for a root commit). */
+export async function showCommit(repo: Repo, oid: string): Promise<CommitDetails> {
+  if (typeof oid !== 'string' || !/^[0-9a-f]{4,40}$/.test(oid)) throw new AppError('BAD_INPUT', `'${oid}' is not a commit id`)
+  try {
+    const full = oid.length === 40 ? oid : await git.expandOid({ fs: repo.fs, dir: repo.dir, oid, cache: repo.cache })
+    const { commit: c } = await git.readCommit({ fs: repo.fs, dir: repo.dir, oid: full, cache: repo.cache })
+    const trees = [git.TREE({ ref: full })]
+    if (c.parent[0]) trees.unshift(git.TREE({ ref: c.parent[0] }))
+    const files: CommitDetails['files'] = []
+    await git.walk({
+      fs: repo.fs,
+      dir: repo.dir,
+      cache: repo.cache,
+      trees,
+      map: async (filepath, entries) => {
+        if (filepath === '.') return true
+        const [before, after] = c.parent[0] ? entries : [null, entries[0]]
+        const [tb, ta] = await Promise.all([before?.type(), after?.type()])
+        if (tb === 'tree' || ta === 'tree') {
+          // Descend only into trees that differ.
+          const [ob, oa] = await Promise.all([before?.oid(), after?.oid()])
+          if (ob === oa) return null
+          if (tb === 'tree' && ta === 'tree') return true
+        }
+        const [ob, oa] = await Promise.all([tb === 'blob' ? before?.oid() : undefined, ta === 'blob' ? after?.oid() : undefined])
+        if (ob === oa) return tb === 'tree' || ta === 'tree' ? true : null
+        files.push({ path: filepath, change: !ob ? 'added' : !oa ? 'deleted' : 'modified' })
+        return tb === 'tree' || ta === 'tree' ? true : null
+      },
+    })
+    return { ...toCommitInfo(full, c), files: files.sort((a, b) => a.path.localeCompare(b.path)) }
+  } catch (error) {
+    throw gitError(error, `reading commit ${oid}`)
   }
 }
 

@@ -1,9 +1,12 @@
 import { AppError } from '../../shared/errors'
 import { basename, dirname, joinPath, mkdirp, normalizePath } from '../../shared/namespace'
 import type { Handlers } from '../../shared/rpc'
-import type { DirEntry, LocalFile, WorkspaceApi } from '../../shared/protocol'
+import type { DirEntry, FileVersion, LocalFile, OpenedFile, WorkspaceApi, WorkspaceEvent } from '../../shared/protocol'
+import type { Stat } from '../../shared/namespace'
 import { removeTree } from '../namespace'
-import { addAll, branches, checkout, cloneRepo, commit, createBranch, diffFile, initRepo, log, stage, status, unstage } from '../git'
+import { addAll, branches, checkout, cloneRepo, commit, createBranch, diffFile, initRepo, isBinary, log, showCommit, stage, status, unstage } from '../git'
+import { listFiles, searchFiles } from '../search'
+import { zipDirectory } from '../archive'
 import type { OpenProject, Projects } from '../projects'
 
 /** A project name from a repository URL: `https://host/owner/repo.git` → `repo`. */
@@ -32,8 +35,29 @@ function repoPaths(paths: string[]): string[] {
   })
 }
 
-/** The handlers of the workspace worker, over `projects`. */
-export function createWorkspaceHandlers(projects: Projects, env: { storage?: StorageManager } = {}): Handlers<WorkspaceApi> {
+/** Files larger than this open read-only (with a notice); larger than OPEN_MAX_BYTES, not at all. */
+export const EDIT_MAX_BYTES = 2 * 1024 * 1024
+export const OPEN_MAX_BYTES = 32 * 1024 * 1024
+
+/** A file's version from its stat: the inode changes on re-creation, mtime on every write. */
+export function versionOf(s: Pick<Stat, 'ino' | 'mtimeMs'>): FileVersion {
+  return `${s.ino}.${s.mtimeMs}`
+}
+
+/** What the handlers need from their host: storage reporting, and where events go. */
+export interface WorkspaceEnv {
+  storage?: StorageManager
+  /** Receives an event after each change; `by` is filled with `clientId`. */
+  emit?: (event: WorkspaceEvent) => void
+  /** The tab these handlers serve. */
+  clientId?: string
+}
+
+/** The handlers of the workspace worker, over `projects`, for one tab. */
+export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = {}): Handlers<WorkspaceApi> {
+  const by = env.clientId ?? 'local'
+  const emit = (event: WorkspaceEvent) => env.emit?.(event)
+  const filesChanged = (projectId: string, paths: string[]) => emit({ type: 'files-changed', projectId, paths, by })
   const open = (projectId: string): Promise<OpenProject> => {
     if (typeof projectId !== 'string' || !projectId) throw new AppError('BAD_INPUT', 'a project id is required')
     return projects.open(projectId)
@@ -60,11 +84,17 @@ export function createWorkspaceHandlers(projects: Projects, env: { storage?: Sto
 
   return {
     listProjects: () => projects.list(),
-    createProject: async ({ name }) =>
-      createFilled({ name, url: null }, async (p) => {
+    async createProject({ name }) {
+      const info = await createFilled({ name, url: null }, async (p) => {
         await initRepo(p.repo)
-      }),
-    deleteProject: ({ projectId }) => projects.remove(projectId),
+      })
+      emit({ type: 'projects-changed', by })
+      return info
+    },
+    async deleteProject({ projectId }) {
+      await projects.remove(projectId)
+      emit({ type: 'projects-changed', by })
+    },
     openProject: async ({ projectId, takeOver }) => {
       if (typeof projectId !== 'string' || !projectId) throw new AppError('BAD_INPUT', 'a project id is required')
       return (await projects.open(projectId, { takeOver })).info
@@ -74,17 +104,19 @@ export function createWorkspaceHandlers(projects: Projects, env: { storage?: Sto
       if (typeof url !== 'string' || !url.trim()) throw new AppError('BAD_INPUT', 'give a repository URL to import')
       if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) throw new AppError('BAD_INPUT', 'depth must be a whole number of commits, 1 or more')
       const clean = url.trim()
-      return createFilled({ name: name?.trim() || nameFromUrl(clean), url: clean }, async (p) => {
+      const info = await createFilled({ name: name?.trim() || nameFromUrl(clean), url: clean }, async (p) => {
         // One batch: the whole clone lands in storage at once, or not at all.
         await p.workspace.batch(async () => {
           await cloneRepo(p.repo, { url: clean, depth, ref: ref?.trim() || undefined, signal, onProgress: progress })
           progress({ phase: 'Saving to storage', loaded: 0, total: 0 })
         })
       })
+      emit({ type: 'projects-changed', by })
+      return info
     },
     async importFiles({ name, files, author }, { signal, progress }) {
       if (!Array.isArray(files) || files.length === 0) throw new AppError('BAD_INPUT', 'the folder is empty: nothing to import')
-      return createFilled({ name, url: null }, async (p) => {
+      const info = await createFilled({ name, url: null }, async (p) => {
         await p.workspace.batch(async () => {
           await writeLocalFiles(p, files, signal, progress)
           if (!files.some((f) => normalizePath(f.path).startsWith('/.git/'))) {
@@ -95,6 +127,8 @@ export function createWorkspaceHandlers(projects: Projects, env: { storage?: Sto
           }
         })
       })
+      emit({ type: 'projects-changed', by })
+      return info
     },
     async storage({ persist } = {}) {
       const storage = env.storage
@@ -119,30 +153,80 @@ export function createWorkspaceHandlers(projects: Projects, env: { storage?: Sto
     },
     stat: async ({ projectId, path }) => (await open(projectId)).namespace.stat(nsPath(path)),
     readFile: async ({ projectId, path }) => (await open(projectId)).namespace.readFile(nsPath(path)),
-    async writeFile({ projectId, path, data }) {
+    async openFile({ projectId, path }): Promise<OpenedFile> {
+      const p = await open(projectId)
+      const full = nsPath(path)
+      const s = await p.namespace.stat(full)
+      if (s.type !== 'file') throw new AppError('BAD_INPUT', `'${full}' is a folder, not a file`)
+      const mountReadOnly = p.namespace.resolve(full)?.mount.readOnly ?? true
+      const base = { path: full, version: versionOf(s), size: s.size }
+      if (s.size > OPEN_MAX_BYTES) return { ...base, text: null, binary: false, readOnly: true, notice: `This file is too large to open here (${formatMiB(s.size)}).` }
+      const data = await p.namespace.readFile(full)
+      if (isBinary(data)) return { ...base, text: null, binary: true, readOnly: true, notice: `Binary file (${data.length.toLocaleString('en')} bytes): not shown.` }
+      const large = s.size > EDIT_MAX_BYTES
+      return {
+        ...base,
+        text: new TextDecoder().decode(data),
+        binary: false,
+        readOnly: mountReadOnly || large,
+        notice: large ? `Large file (${formatMiB(s.size)}): opened read-only so the page stays responsive.` : mountReadOnly ? 'This folder is read-only.' : null,
+      }
+    },
+    async writeFile({ projectId, path, data, expect }) {
       if (!(data instanceof Uint8Array)) throw new AppError('BAD_INPUT', 'file content must be bytes')
       const p = await open(projectId)
-      await p.namespace.writeFile(nsPath(path), data)
+      const full = nsPath(path)
+      if (expect !== undefined) {
+        const now = await p.namespace.stat(full).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'ENOENT') return null
+          throw error
+        })
+        const current = now ? versionOf(now) : null
+        if (current !== expect) return { ok: false, reason: 'changed', version: current }
+      }
+      await p.namespace.writeFile(full, data)
+      const version = versionOf(await p.namespace.stat(full))
+      filesChanged(projectId, [full])
+      return { ok: true, version }
     },
-    mkdir: async ({ projectId, path }) => mkdirp((await open(projectId)).namespace, nsPath(path)),
+    async mkdir({ projectId, path }) {
+      const full = nsPath(path)
+      await mkdirp((await open(projectId)).namespace, full)
+      filesChanged(projectId, [full])
+    },
     async remove({ projectId, path }) {
       const p = await open(projectId)
       const full = nsPath(path)
       if (p.namespace.resolve(full)?.path === '/') throw new AppError('BAD_INPUT', `'${full}' is a mount point and cannot be deleted`)
       await p.namespace.batch(() => removeTree(p.namespace, full))
+      filesChanged(projectId, [full])
     },
-    rename: async ({ projectId, from, to }) => (await open(projectId)).namespace.rename(nsPath(from), nsPath(to)),
+    async rename({ projectId, from, to }) {
+      const [a, b] = [nsPath(from), nsPath(to)]
+      if (b === a || b.startsWith(`${a}/`)) throw new AppError('BAD_INPUT', `cannot move '${a}' into itself`)
+      const p = await open(projectId)
+      if (await p.namespace.lstat(b).then(() => true, () => false)) throw new AppError('EEXIST', `'${basename(b)}' already exists in ${dirname(b)}`, { path: b })
+      await p.namespace.rename(a, b)
+      filesChanged(projectId, [a, b])
+    },
     status: async ({ projectId }) => status((await open(projectId)).repo),
     async diff({ projectId, path }) {
       const [rel] = repoPaths([path])
       return diffFile((await open(projectId)).repo, rel)
     },
-    stage: async ({ projectId, paths }) => stage((await open(projectId)).repo, repoPaths(paths)),
-    unstage: async ({ projectId, paths }) => unstage((await open(projectId)).repo, repoPaths(paths)),
+    async stage({ projectId, paths }) {
+      await stage((await open(projectId)).repo, repoPaths(paths))
+      emit({ type: 'git-changed', projectId, by })
+    },
+    async unstage({ projectId, paths }) {
+      await unstage((await open(projectId)).repo, repoPaths(paths))
+      emit({ type: 'git-changed', projectId, by })
+    },
     async commit({ projectId, message, author }) {
       const p = await open(projectId)
       const info = await commit(p.repo, message, author)
       await refresh(p)
+      emit({ type: 'git-changed', projectId, by })
       return info
     },
     branches: async ({ projectId }) => branches((await open(projectId)).repo),
@@ -151,14 +235,29 @@ export function createWorkspaceHandlers(projects: Projects, env: { storage?: Sto
       const p = await open(projectId)
       await createBranch(p.repo, name, switchTo)
       await refresh(p, { branch: true })
+      emit({ type: 'git-changed', projectId, by })
     },
     async checkout({ projectId, branch }, { progress }) {
       const p = await open(projectId)
       await p.workspace.batch(() => checkout(p.repo, branch, progress))
       await refresh(p, { branch: true })
+      emit({ type: 'tree-changed', projectId, by })
+      emit({ type: 'git-changed', projectId, by })
     },
     log: async ({ projectId, depth }) => log((await open(projectId)).repo, depth),
+    showCommit: async ({ projectId, oid }) => showCommit((await open(projectId)).repo, oid),
+    async exportZip({ projectId }, { signal, progress }) {
+      const p = await open(projectId)
+      const name = p.info.name.replace(/[^\w.-]+/g, '-') || 'project'
+      return zipDirectory(p.namespace, '/workspace', name, { signal, onProgress: progress })
+    },
+    listFiles: async ({ projectId }) => listFiles((await open(projectId)).namespace, '/workspace'),
+    search: async ({ projectId, ...query }, { signal, progress }) => searchFiles((await open(projectId)).namespace, '/workspace', query, { signal, onProgress: progress }),
   }
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }
 
 async function writeLocalFiles(p: OpenProject, files: LocalFile[], signal: AbortSignal, progress: (x: { phase: string; loaded: number; total: number }) => void): Promise<void> {

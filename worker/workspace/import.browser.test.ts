@@ -120,7 +120,7 @@ describe('importing a repository into the browser', () => {
     expect(await api.listProjects(undefined, ctx())).toEqual([])
   })
 
-  it('lets one tab at a time work on a project, and another take it over', async () => {
+  it('lets one workspace worker at a time (e.g. an older version of the app in another tab) work on a project, and another take it over', async () => {
     const { prefix, api, ctx } = setup()
     const info = await api.importRepo({ url: `${server}/small.git` }, ctx())
     const otherTab = createWorkspaceHandlers(createProjects({ prefix }))

@@ -68,7 +68,10 @@ export async function warmUpPackIndexer(): Promise<void> {
   parts.push(head)
   let offset = 12
   let previous = { offset: 0, size: 0 }
+  // Yields now and then, so the worker keeps answering the UI while it warms up.
+  const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
   for (let i = 0; i < objects; i++) {
+    if (i % 100 === 99) await pause()
     // Source-like text and, every third object, tree-like binary, so inflate meets both kinds.
     const text = i % 3 === 2 ? treeLike(i) : encoder.encode(`export function f${i}(x: number): number {\n${`  x = x * ${i} + ${i % 7} // warm up\n`.repeat(60 + (i % 40))}  return x\n}\n`)
     const isDelta = i % 2 === 1 && previous.size > 0
@@ -82,5 +85,8 @@ export async function warmUpPackIndexer(): Promise<void> {
   const pack = new Uint8Array(offset + 20)
   parts.reduce((at, p) => (pack.set(p, at), at + p.length), 0)
   pack.set(sha1(pack.subarray(0, offset)), offset)
-  for (let round = 0; round < 3; round++) await indexPack(pack)
+  for (let round = 0; round < 3; round++) {
+    await pause()
+    await indexPack(pack)
+  }
 }

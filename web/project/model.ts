@@ -1,0 +1,92 @@
+import { createSignal, type Accessor } from 'solid-js'
+import type { FileStatus, Progress, ProjectInfo, WorkspaceEvent } from '../../shared/protocol'
+import type { WorkspaceClient } from '../workspace/client'
+
+/** A long operation running in the background, for the status bar. */
+export interface Task {
+  id: number
+  label: string
+  progress: Progress | null
+}
+
+/**
+ * What the project's panels share: the open project's info, git status and branch, and the
+ * workspace events (other tabs' saves, checkouts) that make them refresh. Plain state and calls;
+ * components only render it.
+ */
+export interface ProjectModel {
+  projectId: string
+  client: WorkspaceClient
+  info: Accessor<ProjectInfo | null>
+  status: Accessor<FileStatus[]>
+  branch: Accessor<string | null>
+  tasks: Accessor<Task[]>
+  /** Re-reads git status and branch now. */
+  refresh(): Promise<void>
+  /** Listens to this project's workspace events; returns an unsubscribe. */
+  onEvent(fn: (event: WorkspaceEvent) => void): () => void
+  /** Runs `work` as a background task shown in the status bar. */
+  track<T>(label: string, work: (progress: (p: Progress) => void) => Promise<T>): Promise<T>
+  setInfo(info: ProjectInfo): void
+  dispose(): void
+}
+
+/** The model of `projectId` (already opened by the caller, whose info is `info`). */
+export function createProjectModel(client: WorkspaceClient, projectId: string, info: ProjectInfo): ProjectModel {
+  const rpc = client.rpc
+  const [projectInfo, setInfo] = createSignal<ProjectInfo | null>(info)
+  const [status, setStatus] = createSignal<FileStatus[]>([])
+  const [branch, setBranch] = createSignal<string | null>(info.branch)
+  const [tasks, setTasks] = createSignal<Task[]>([])
+  const listeners = new Set<(e: WorkspaceEvent) => void>()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let nextTask = 1
+  let disposed = false
+
+  async function refresh() {
+    const [s, b] = await Promise.all([rpc.call('status', { projectId }, { timeoutMs: 120_000 }), rpc.call('branches', { projectId })])
+    if (disposed) return
+    setStatus(s)
+    setBranch(b.current)
+  }
+  const refreshSoon = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => void refresh().catch((e: unknown) => console.warn('git status failed', e)), 150)
+  }
+
+  const unsubscribe = client.subscribe((event) => {
+    if (event.type === 'projects-changed' || event.projectId !== projectId) return
+    refreshSoon()
+    for (const fn of listeners) fn(event)
+  })
+  void refresh().catch((e: unknown) => console.warn('git status failed', e))
+
+  return {
+    projectId,
+    client,
+    info: projectInfo,
+    status,
+    branch,
+    tasks,
+    refresh,
+    onEvent(fn) {
+      listeners.add(fn)
+      return () => listeners.delete(fn)
+    },
+    async track(label, work) {
+      const id = nextTask++
+      setTasks((t) => [...t, { id, label, progress: null }])
+      try {
+        return await work((progress) => setTasks((t) => t.map((x) => (x.id === id ? { ...x, progress } : x))))
+      } finally {
+        setTasks((t) => t.filter((x) => x.id !== id))
+      }
+    },
+    setInfo,
+    dispose() {
+      disposed = true
+      clearTimeout(timer)
+      unsubscribe()
+    },
+  }
+}

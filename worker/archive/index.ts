@@ -1,0 +1,3 @@
+/** @module Archives of workspace files for download (zip). */
+export { createZip, type ZipEntry } from './zip'
+export { zipDirectory } from './export'
