@@ -5,16 +5,10 @@
  */
 import './polyfills'
 import { clientLockName, type HelloMessage, type WorkerMessage } from '../shared/protocol'
-import { warmUpPackIndexer } from './git/pack'
 import { createProjects } from './projects'
 import { createWorkspaceHub, type ClientPort } from './workspace'
 
 const hub = createWorkspaceHub(createProjects(), { storage: navigator.storage })
-// Compile the clone's hot code while the user is still looking at the page, as the IDE opens,
-// after the first calls of a page load (project list, open, status) have been answered.
-const warm = new Promise((resolve) => setTimeout(resolve, 500))
-  .then(() => warmUpPackIndexer())
-  .catch((error: unknown) => console.warn('pack indexer warm-up failed', error))
 
 function accept(port: ClientPort): void {
   let clientId: string | null = null
@@ -25,7 +19,7 @@ function accept(port: ClientPort): void {
     if (hello.kind === 'hello' && !clientId) {
       clientId = hello.clientId
       disconnect = hub.connect(port, clientId)
-      void warm.then(() => port.postMessage({ kind: 'ready' } satisfies WorkerMessage))
+      port.postMessage({ kind: 'ready' } satisfies WorkerMessage)
     } else if (hello.kind === 'alive' && hello.clientId === clientId && disconnect) {
       port.removeEventListener('message', onHello)
       // The tab holds this lock while it lives: getting it means the tab is gone.

@@ -32,6 +32,7 @@ export default {
       await loadToInteractive(page, url)
       const loaded = new Set(app.requests.slice(from).filter((r) => r.file && CODE.test(r.file) && PAGE_LOADS.has(r.dest)).map((r) => r.file))
       const all = readdirSync(join(app.root, 'assets')).filter((f) => CODE.test(f)).map((f) => join(app.root, 'assets', f))
+      if (process.env.BENCH_VERBOSE) for (const f of loaded) console.log('   ', (gzipSync(readFileSync(f)).length / 1000).toFixed(1), 'kB', f.split('/').pop())
       return { value: gzippedKb([...loaded]), anchor: gzippedKb(all) }
     } finally {
       await context.close()

@@ -173,6 +173,11 @@ export type WorkspaceApi = {
   openProject: Call<{ projectId: string; takeOver?: boolean }, ProjectInfo>
   /** This tab is done with the project; it is closed when no tab uses it. */
   closeProject: Call<{ projectId: string }, void>
+  /**
+   * Compiles the clone's hot code (the pack indexer) ahead of an import, in the background of the
+   * projects page; resolves when done (at once after the first time).
+   */
+  prepareImport: Call<void, void>
   /** Clones `url` into a new project; a failed or cancelled import leaves nothing behind. */
   importRepo: Call<{ url: string; name?: string; depth?: number; ref?: string; author?: Author }, ProjectInfo, Progress>
   /** Imports local files as a new project; a folder without `.git` gets one with an initial commit. */

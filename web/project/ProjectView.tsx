@@ -1,4 +1,4 @@
-import { Match, Show, Switch, createResource, createSignal, onCleanup, onMount } from 'solid-js'
+import { Match, Show, Switch, createEffect, createResource, createSignal, onCleanup, onMount } from 'solid-js'
 import type { AppError } from '../../shared/errors'
 import type { ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
@@ -75,6 +75,9 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo }) {
   })
   const { layout, update } = createLayout(props.projectId)
   const [palette, setPalette] = createSignal<PaletteMode | null>(null)
+  // The git panel mounts the first time it is shown (it reads branches and history), then stays.
+  const [gitMounted, setGitMounted] = createSignal(false)
+  createEffect(() => layout().sidebarVisible && layout().sidebar === 'git' && setGitMounted(true))
   let focusSearch: (() => void) | undefined
   let commitBox: HTMLDivElement | undefined
 
@@ -154,7 +157,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo }) {
     window.addEventListener('keydown', onKeyDown, true)
     window.addEventListener('pagehide', onHide)
     document.addEventListener('visibilitychange', onVisibility)
-    void session.restore()
+    void session.restore().finally(() => model.start())
   })
   onCleanup(() => {
     window.removeEventListener('keydown', onKeyDown, true)
@@ -209,7 +212,9 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo }) {
               <SearchPanel model={model} ref={(f) => (focusSearch = f)} onOpen={(path, at) => void session.open(path, at)} />
             </div>
             <div class="sidebar-view" ref={commitBox} style={{ display: layout().sidebar === 'git' ? 'flex' : 'none' }}>
-              <GitPanel model={model} settings={props.settings} dialogs={dialogs} onDiff={(path) => void session.openDiff(`/workspace/${path}`)} onOpen={(path) => void session.open(path)} openSettings={props.openSettings} />
+              <Show when={gitMounted()}>
+                <GitPanel model={model} settings={props.settings} dialogs={dialogs} onDiff={(path) => void session.openDiff(`/workspace/${path}`)} onOpen={(path) => void session.open(path)} openSettings={props.openSettings} />
+              </Show>
             </div>
           </aside>
           <div

@@ -23,6 +23,12 @@ export interface ProjectModel {
   tasks: Accessor<Task[]>
   /** Re-reads git status and branch now. */
   refresh(): Promise<void>
+  /**
+   * Reads git status for the first time once the page is idle. The workbench calls it after its
+   * tabs are restored: files first, git decorations a moment later (as in VS Code), so opening a
+   * file never waits behind loading the git code.
+   */
+  start(): void
   /** Listens to this project's workspace events; returns an unsubscribe. */
   onEvent(fn: (event: WorkspaceEvent) => void): () => void
   /** Runs `work` as a background task shown in the status bar. */
@@ -59,7 +65,6 @@ export function createProjectModel(client: WorkspaceClient, projectId: string, i
     refreshSoon()
     for (const fn of listeners) fn(event)
   })
-  void refresh().catch((e: unknown) => console.warn('git status failed', e))
 
   return {
     projectId,
@@ -69,6 +74,11 @@ export function createProjectModel(client: WorkspaceClient, projectId: string, i
     branch,
     tasks,
     refresh,
+    start() {
+      const first = () => void refresh().catch((e: unknown) => console.warn('git status failed', e))
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(first, { timeout: 1000 })
+      else setTimeout(first, 100)
+    },
     onEvent(fn) {
       listeners.add(fn)
       return () => listeners.delete(fn)

@@ -24,6 +24,9 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
   let controller: AbortController | null = null
   onCleanup(() => controller?.abort())
   onMount(() => {
+    // The user is likely to import from here: have the worker compile the clone's code meanwhile.
+    const idle = typeof requestIdleCallback === 'function' ? requestIdleCallback : (fn: () => void) => setTimeout(fn, 300)
+    idle(() => void rpc.call('prepareImport', undefined, { timeoutMs: 0 }).catch(() => undefined))
     const link = props.link
     if (!link) return
     setUrl(link.url)

@@ -10,7 +10,7 @@ import { createNamespace, type FileService } from '../../shared/namespace'
 import { createSmallRepos } from '../../e2e/support/fixtures'
 import { startGitServer } from '../../e2e/support/git-server'
 import { Tree } from '../namespace'
-import { cloneRepo, log, openRepo, status } from './git'
+import { cloneRepo, log, openRepo, status } from '.'
 
 // Our clone path against a real `git http-backend`, judged by native git.
 let server: { url: string; close: () => Promise<void> }

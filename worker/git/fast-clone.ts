@@ -1,4 +1,4 @@
-import git from 'isomorphic-git'
+import * as git from 'isomorphic-git'
 import { AppError, throwIfAborted } from '../../shared/errors'
 import { mkdirp, type FileService } from '../../shared/namespace'
 import type { Progress } from '../../shared/protocol'

@@ -5,7 +5,7 @@ import '../polyfills'
 import { exportToDisk } from '../../e2e/support/export'
 import { createNamespace, type FileService } from '../../shared/namespace'
 import { Tree, writeFileDeep } from '../namespace'
-import { addAll, branches, checkout, commit, createBranch, diffFile, initRepo, log, openRepo, showCommit, stage, status, unstage } from './git'
+import { addAll, branches, checkout, commit, createBranch, diffFile, initRepo, log, openRepo, showCommit, stage, status, unstage } from '.'
 
 const author = { name: 'Ada Lovelace', email: 'ada@example.com' }
 const bytes = (s: string) => new TextEncoder().encode(s)

@@ -1,27 +1,12 @@
-import git from 'isomorphic-git'
+import * as git from 'isomorphic-git'
 import { AppError, throwIfAborted, toAppError } from '../../shared/errors'
 import type { Author, CommitDetails, CommitInfo, FileStatus, Progress } from '../../shared/protocol'
-import type { FileService } from '../../shared/namespace'
-import { createFsAdapter, removeTree, type FsAdapter } from '../namespace'
+import { removeTree } from '../namespace'
 import { createHttpClient } from './http'
 import { fastClone } from './fast-clone'
 import { httpFailure } from './smart-http'
 import { statusMatrix } from './status'
-
-/** A git repository: a working tree at `dir` of a file service (usually the project namespace). */
-export interface Repo {
-  fs: FsAdapter
-  /** The file service under `fs`, for walks that need no Node-style stats. */
-  service: FileService
-  dir: string
-  /** isomorphic-git's object cache, shared by the calls on one repo. */
-  cache: object
-}
-
-/** Wraps `service` at `dir` as a repo. */
-export function openRepo(service: FileService, dir = '/workspace'): Repo {
-  return { fs: createFsAdapter(service), service, dir, cache: {} }
-}
+import { isBinary, type Repo } from './repo'
 
 /** Options of a clone. */
 export interface CloneOptions {
@@ -118,12 +103,6 @@ export async function status(repo: Repo, filepaths?: string[]): Promise<FileStat
   }
 }
 
-/** True when the first 8,000 bytes hold a NUL (git's own binary test). */
-export function isBinary(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.length, 8000)
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true
-  return false
-}
 
 /** HEAD's and the working tree's version of one file (null where it does not exist). */
 export async function diffFile(repo: Repo, filepath: string): Promise<{ path: string; head: string | null; workdir: string | null; binary: boolean }> {

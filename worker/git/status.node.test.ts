@@ -8,7 +8,7 @@ import '../polyfills'
 import { createNamespace, mkdirp, walkFiles, type FileService } from '../../shared/namespace'
 import { Tree, copyTree, removeTree, writeFileDeep } from '../namespace'
 import type { FileStatus } from '../../shared/protocol'
-import { addAll, classifyStatus, commit, initRepo, openRepo, stage, status, unstage, type Repo } from './git'
+import { addAll, classifyStatus, commit, initRepo, openRepo, stage, status, unstage, type Repo } from '.'
 import { statusMatrix } from './status'
 import { createRandom } from '../../e2e/support/fixtures'
 

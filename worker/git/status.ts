@@ -1,8 +1,9 @@
-import git, { type TreeEntry } from 'isomorphic-git'
+import * as git from 'isomorphic-git'
+import type { TreeEntry } from 'isomorphic-git'
 import { AppError } from '../../shared/errors'
 import { isWithin, type FileService, type Namespace, type Stat } from '../../shared/namespace'
 import type { FsAdapter } from '../namespace'
-import type { Repo } from './git'
+import type { Repo } from './repo'
 
 /** One row of a status matrix: path, then HEAD (0/1), workdir (0/1/2) and stage (0/1/2/3), as isomorphic-git defines them. */
 export type StatusRow = [string, number, number, number]

@@ -59,6 +59,8 @@ export function createIdbStore(db: IDBPDatabase<ProjectDB>, scope: string): Tree
   const where = new Map<number, string>()
   const dirs = new Set<string>()
   const records = new Map<string, Map<number, Uint8Array>>()
+  /** Directory records being read: concurrent reads of files in one directory share one get. */
+  const reading = new Map<string, Promise<Map<number, Uint8Array>>>()
   const generation = new Map<string, number>()
   const place = (path: string, e: Entry) => (e.size > SMALL_FILE ? BLOB : dirname(path))
 
@@ -85,16 +87,20 @@ export function createIdbStore(db: IDBPDatabase<ProjectDB>, scope: string): Tree
       const at = where.get(ino)
       if (at === undefined) return undefined
       if (at === BLOB) return db.get('blobs', [scope, ino])
-      let rec = records.get(at)
-      if (!rec) {
-        const gen = generation.get(at) ?? 0
-        rec = (await db.get('small', [scope, at])) ?? new Map()
-        // Only keep it if no commit changed the directory meanwhile.
-        if ((generation.get(at) ?? 0) === gen) {
-          records.set(at, rec)
-          if (records.size > RECORD_CACHE) records.delete(records.keys().next().value!)
-        }
+      const cached = records.get(at)
+      if (cached) return cached.get(ino)
+      const gen = generation.get(at) ?? 0
+      let pending = reading.get(at)
+      if (!pending) {
+        pending = db.get('small', [scope, at]).then((r) => r ?? new Map<number, Uint8Array>())
+        reading.set(at, pending)
+        void pending.finally(() => reading.get(at) === pending && reading.delete(at)).catch(() => undefined)
       }
+      const rec = await pending
+      // Only keep it if no commit changed the directory meanwhile; else read it again.
+      if ((generation.get(at) ?? 0) !== gen) return (await db.get('small', [scope, at]))?.get(ino)
+      records.set(at, rec)
+      if (records.size > RECORD_CACHE) records.delete(records.keys().next().value!)
       return rec.get(ino)
     },
 
@@ -185,6 +191,8 @@ export function createIdbStore(db: IDBPDatabase<ProjectDB>, scope: string): Tree
       for (const m of moves) where.set(m.ino, m.to)
       for (const d of [...small.keys(), ...goneDirs]) {
         records.delete(d)
+        // A read begun before this commit must not be shared with readers after it.
+        reading.delete(d)
         generation.set(d, (generation.get(d) ?? 0) + 1)
       }
     },

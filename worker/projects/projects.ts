@@ -3,7 +3,8 @@ import { AppError } from '../../shared/errors'
 import { createNamespace, type Namespace } from '../../shared/namespace'
 import type { ProjectInfo } from '../../shared/protocol'
 import { Tree, createIdbService, openProjectDatabase } from '../namespace'
-import { openRepo, type Repo } from '../git'
+// Only git's light part: isomorphic-git loads with the first git call, not when a project opens.
+import { openRepo, type Repo } from '../git/repo'
 
 interface RegistryDB extends DBSchema {
   projects: { key: string; value: ProjectInfo }

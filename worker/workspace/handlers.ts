@@ -4,7 +4,7 @@ import type { Handlers } from '../../shared/rpc'
 import type { DirEntry, FileVersion, LocalFile, OpenedFile, WorkspaceApi, WorkspaceEvent } from '../../shared/protocol'
 import type { Stat } from '../../shared/namespace'
 import { removeTree } from '../namespace'
-import { addAll, branches, checkout, cloneRepo, commit, createBranch, diffFile, initRepo, isBinary, log, showCommit, stage, status, unstage } from '../git'
+import { isBinary } from '../git/repo'
 import { listFiles, searchFiles } from '../search'
 import { zipDirectory } from '../archive'
 import type { OpenProject, Projects } from '../projects'
@@ -17,6 +17,18 @@ export function nameFromUrl(url: string): string {
   } catch {
     return url
   }
+}
+
+/** The git module, loaded on first use (isomorphic-git and the pack code are most of the worker's size). */
+const loadGit = () => import('../git')
+
+let warmedUp: Promise<void> | null = null
+/** Compiles the pack indexer once per worker (a clone is several times faster with it warm). */
+function warmUp(): Promise<void> {
+  warmedUp ??= import('../git/pack')
+    .then(({ warmUpPackIndexer }) => warmUpPackIndexer())
+    .catch((error: unknown) => console.warn('pack indexer warm-up failed', error))
+  return warmedUp
 }
 
 /** Paths from the UI are workspace-relative or absolute namespace paths; either way normalised. */
@@ -64,7 +76,7 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
   }
 
   async function refresh(project: OpenProject, fields: { branch?: boolean } = {}) {
-    const branch = fields.branch ? (await branches(project.repo).catch(() => ({ current: null }))).current : project.info.branch
+    const branch = fields.branch ? (await (await loadGit()).branches(project.repo).catch(() => ({ current: null }))).current : project.info.branch
     project.info = await projects.update(project.info.id, { bytes: project.usage(), branch })
     return project.info
   }
@@ -84,9 +96,10 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
 
   return {
     listProjects: () => projects.list(),
+    prepareImport: () => warmUp(),
     async createProject({ name }) {
       const info = await createFilled({ name, url: null }, async (p) => {
-        await initRepo(p.repo)
+        await (await loadGit()).initRepo(p.repo)
       })
       emit({ type: 'projects-changed', by })
       return info
@@ -107,7 +120,7 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
       const info = await createFilled({ name: name?.trim() || nameFromUrl(clean), url: clean }, async (p) => {
         // One batch: the whole clone lands in storage at once, or not at all.
         await p.workspace.batch(async () => {
-          await cloneRepo(p.repo, { url: clean, depth, ref: ref?.trim() || undefined, signal, onProgress: progress })
+          await (await loadGit()).cloneRepo(p.repo, { url: clean, depth, ref: ref?.trim() || undefined, signal, onProgress: progress })
           progress({ phase: 'Saving to storage', loaded: 0, total: 0 })
         })
       })
@@ -121,9 +134,10 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
           await writeLocalFiles(p, files, signal, progress)
           if (!files.some((f) => normalizePath(f.path).startsWith('/.git/'))) {
             progress({ phase: 'Creating repository', loaded: 0, total: 0 })
-            await initRepo(p.repo)
-            await addAll(p.repo)
-            await commit(p.repo, 'Initial import', author)
+            const git = await loadGit()
+            await git.initRepo(p.repo)
+            await git.addAll(p.repo)
+            await git.commit(p.repo, 'Initial import', author)
           }
         })
       })
@@ -209,43 +223,43 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
       await p.namespace.rename(a, b)
       filesChanged(projectId, [a, b])
     },
-    status: async ({ projectId }) => status((await open(projectId)).repo),
+    status: async ({ projectId }) => (await loadGit()).status((await open(projectId)).repo),
     async diff({ projectId, path }) {
       const [rel] = repoPaths([path])
-      return diffFile((await open(projectId)).repo, rel)
+      return (await loadGit()).diffFile((await open(projectId)).repo, rel)
     },
     async stage({ projectId, paths }) {
-      await stage((await open(projectId)).repo, repoPaths(paths))
+      await (await loadGit()).stage((await open(projectId)).repo, repoPaths(paths))
       emit({ type: 'git-changed', projectId, by })
     },
     async unstage({ projectId, paths }) {
-      await unstage((await open(projectId)).repo, repoPaths(paths))
+      await (await loadGit()).unstage((await open(projectId)).repo, repoPaths(paths))
       emit({ type: 'git-changed', projectId, by })
     },
     async commit({ projectId, message, author }) {
       const p = await open(projectId)
-      const info = await commit(p.repo, message, author)
+      const info = await (await loadGit()).commit(p.repo, message, author)
       await refresh(p)
       emit({ type: 'git-changed', projectId, by })
       return info
     },
-    branches: async ({ projectId }) => branches((await open(projectId)).repo),
+    branches: async ({ projectId }) => (await loadGit()).branches((await open(projectId)).repo),
     async createBranch({ projectId, name, checkout: switchTo }) {
       if (!/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f]+(?<!\/|\.)$/.test(name ?? '')) throw new AppError('BAD_INPUT', `'${name}' is not a valid branch name`)
       const p = await open(projectId)
-      await createBranch(p.repo, name, switchTo)
+      await (await loadGit()).createBranch(p.repo, name, switchTo)
       await refresh(p, { branch: true })
       emit({ type: 'git-changed', projectId, by })
     },
     async checkout({ projectId, branch }, { progress }) {
-      const p = await open(projectId)
-      await p.workspace.batch(() => checkout(p.repo, branch, progress))
+      const [p, git] = await Promise.all([open(projectId), loadGit()])
+      await p.workspace.batch(() => git.checkout(p.repo, branch, progress))
       await refresh(p, { branch: true })
       emit({ type: 'tree-changed', projectId, by })
       emit({ type: 'git-changed', projectId, by })
     },
-    log: async ({ projectId, depth }) => log((await open(projectId)).repo, depth),
-    showCommit: async ({ projectId, oid }) => showCommit((await open(projectId)).repo, oid),
+    log: async ({ projectId, depth }) => (await loadGit()).log((await open(projectId)).repo, depth),
+    showCommit: async ({ projectId, oid }) => (await loadGit()).showCommit((await open(projectId)).repo, oid),
     async exportZip({ projectId }, { signal, progress }) {
       const p = await open(projectId)
       const name = p.info.name.replace(/[^\w.-]+/g, '-') || 'project'
