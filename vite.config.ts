@@ -82,7 +82,7 @@ export default defineConfig({
   optimizeDeps: {
     include: ['buffer', 'isomorphic-git', 'idb', 'solid-js', 'solid-js/web', 'solid-js/store', 'pako/lib/zlib/inflate.js', 'pako/lib/zlib/zstream.js', '@isomorphic-git/lightning-fs',
       '@codemirror/state', '@codemirror/view', '@codemirror/commands', '@codemirror/search', '@codemirror/autocomplete', '@codemirror/language', '@codemirror/theme-one-dark', '@codemirror/merge',
-      '@codemirror/lang-javascript', '@codemirror/lang-json', '@codemirror/lang-css', '@codemirror/lang-html', '@codemirror/lang-markdown', '@codemirror/lang-python', '@codemirror/lang-yaml', '@codemirror/lang-rust', '@codemirror/lang-go', '@codemirror/legacy-modes/mode/shell',
+      '@codemirror/lang-javascript', '@codemirror/lang-json', '@codemirror/lang-css', '@codemirror/lang-html', '@lezer/markdown', '@codemirror/lang-python', '@codemirror/lang-yaml', '@codemirror/lang-rust', '@codemirror/lang-go', '@codemirror/legacy-modes/mode/shell',
     ],
   },
   server: {

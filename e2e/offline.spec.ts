@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
-import { startAppServer, type AppServer } from './support/app-server'
+import { distDir, startAppServer, type AppServer } from './support/app-server'
 import { buildApp } from './support/build-app'
 
 // The UI is being reworked: every selector this spec depends on is here.
@@ -75,6 +75,9 @@ describe('offline', () => {
     await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
     const projectUrl = page.url()
     await openReadme(page)
+    // Once idle, the whole build is cached, lazy chunks never loaded so far included.
+    const buildFiles = readdirSync(join(distDir, 'assets')).length
+    await expect.poll(() => cachedAssets(page).then((a) => a.length), { timeout: 30_000 }).toBe(buildFiles)
 
     await context.setOffline(true)
     const served = app.requests.length

@@ -1,9 +1,11 @@
-import { ErrorBoundary, Match, Show, Switch, createEffect, createSignal, onCleanup, onMount } from 'solid-js'
+import { ErrorBoundary, Match, Show, Switch, createEffect, createSignal, lazy, onCleanup, onMount } from 'solid-js'
 import { parseOpenLink, type OpenLink } from '../shared/links'
 import type { WorkspaceClient } from './workspace/client'
 import { createEffectiveTheme, createSettings } from './settings/settings'
-import { ProjectsPage } from './projects/ProjectsPage'
-import { ProjectView } from './project/ProjectView'
+
+// Each page is its own chunk: the projects page needs no editor, a project no projects page.
+const ProjectsPage = lazy(() => import('./projects/ProjectsPage').then((m) => ({ default: m.ProjectsPage })))
+const ProjectView = lazy(() => import('./project/ProjectView').then((m) => ({ default: m.ProjectView })))
 import { SettingsDialog } from './settings/SettingsDialog'
 
 type Route = { page: 'projects'; link?: OpenLink } | { page: 'project'; id: string }

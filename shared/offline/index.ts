@@ -25,6 +25,11 @@ export type PageMessage =
   | { type: 'check-current'; url: string }
   /** Assets the page loaded before a service worker controlled it, to cache if they are missing. */
   | { type: 'cache'; urls: string[] }
+  /**
+   * Cache every file of the build that is still missing (lazy chunks never loaded yet, such as a
+   * language not opened so far), so everything works offline. Sent once the page is idle.
+   */
+  | { type: 'cache-all' }
 
 /** The answer to `check-current`. */
 export interface CurrentReply {

@@ -39,9 +39,10 @@ export function createDiffView(parent: HTMLElement, options: DiffOptions): DiffV
   let dispose: (() => void) | null = null
   let destroyed = false
 
-  const side = (label: string, text: string, language: Extension | null): Extension => [
+  const side = (label: string, text: string, language: Extension | null, extras: Extension): Extension => [
     lineSeparatorExtension(text),
     viewingExtensions(),
+    extras,
     compartments.theme.of(themeExtension(options.settings)),
     compartments.fontSize.of(fontSizeExtension(options.settings)),
     language ?? [],
@@ -52,7 +53,8 @@ export function createDiffView(parent: HTMLElement, options: DiffOptions): DiffV
     import('@codemirror/merge'),
     // Missing highlighting must not cost the diff.
     loadLanguage(options.path).catch(() => null),
-  ]).then(([merge, language]) => {
+    import('./extras').then((m) => m.viewingExtras()),
+  ]).then(([merge, language, extras]) => {
     if (destroyed) return
     const { path, original, modified } = options
     if (options.layout === 'unified') {
@@ -61,7 +63,7 @@ export function createDiffView(parent: HTMLElement, options: DiffOptions): DiffV
         state: EditorState.create({
           doc: modified,
           extensions: [
-            side(`Changes in ${path}`, modified, language),
+            side(`Changes in ${path}`, modified, language, extras),
             fillParent,
             merge.unifiedMergeView({ original, mergeControls: false, gutter: true, collapseUnchanged: {}, diffConfig: DIFF_CONFIG }),
           ],
@@ -71,8 +73,8 @@ export function createDiffView(parent: HTMLElement, options: DiffOptions): DiffV
       dispose = () => view.destroy()
     } else {
       const merged = new merge.MergeView({
-        a: { doc: original, extensions: side(`Original ${path}`, original, language) },
-        b: { doc: modified, extensions: side(`Modified ${path}`, modified, language) },
+        a: { doc: original, extensions: side(`Original ${path}`, original, language, extras) },
+        b: { doc: modified, extensions: side(`Modified ${path}`, modified, language, extras) },
         parent,
         gutter: true,
         collapseUnchanged: {},

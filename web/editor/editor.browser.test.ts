@@ -77,6 +77,20 @@ it('highlights a TypeScript file once its language has loaded', async () => {
     .toBe(true)
 })
 
+it('highlights Markdown, and the code in its fenced blocks once that language has loaded', async () => {
+  const { parent, host } = setup()
+  host.open('/workspace/README.md', '# Title\n\nSome *emphasis*.\n\n```ts\nconst answer = 42\n```\n')
+  const styled = (text: string) => {
+    const span = [...parent.querySelectorAll('.cm-line span')].find((el) => el.textContent?.trim() === text)
+    // A line without highlighting to compare with.
+    const line = [...parent.querySelectorAll('.cm-line')].find((el) => el.textContent === 'Some *emphasis*.')?.firstChild?.parentElement
+    return span && line ? getComputedStyle(span).color !== getComputedStyle(line).color || getComputedStyle(span).fontWeight !== getComputedStyle(line).fontWeight || getComputedStyle(span).fontStyle !== getComputedStyle(line).fontStyle : false
+  }
+  await expect.poll(() => styled('# Title') || styled('Title')).toBe(true)
+  await expect.poll(() => styled('*emphasis*') || styled('emphasis')).toBe(true)
+  await expect.poll(() => styled('const')).toBe(true)
+})
+
 it('loads a language for every supported kind of file, and none for unknown ones', async () => {
   for (const name of ['a.js', 'a.jsx', 'a.ts', 'a.tsx', 'a.json', 'a.css', 'a.html', 'a.md', 'a.py', 'a.yaml', 'a.yml', 'a.rs', 'a.go', 'a.sh', '.bashrc', 'A.PY']) {
     expect(await loadLanguage(`/workspace/${name}`), name).not.toBeNull()
@@ -157,7 +171,8 @@ it('opens the find and go-to-line panels', async () => {
   const { host, parent } = setup()
   host.open('/workspace/a.txt', 'one\ntwo\n')
   host.find()
-  expect(parent.querySelector('.cm-search')).not.toBeNull()
+  // Search and go to line come with the editor's second wave, loaded once a file is shown.
+  await expect.poll(() => parent.querySelector('.cm-search')).not.toBeNull()
   host.gotoLine()
   await expect.poll(() => parent.querySelector('.cm-panel input, .cm-dialog input')).not.toBeNull()
 })

@@ -1,4 +1,3 @@
-import { openSearchPanel, gotoLine as openGotoLine } from '@codemirror/search'
 import { EditorSelection, EditorState, Prec, type StateEffect, type TransactionSpec } from '@codemirror/state'
 import { EditorView, keymap, type ViewUpdate } from '@codemirror/view'
 import type { IndentRules } from '../../shared/editorconfig'
@@ -117,6 +116,25 @@ export function createEditorHost(parent: HTMLElement, options: EditorHostOptions
   const view = new EditorView({ parent })
   view.dom.style.display = 'none'
 
+  // The second wave (completion, brackets, search, go to line) loads once a file is on screen.
+  let extras: typeof import('./extras') | null = null
+  let extrasLoading: Promise<typeof import('./extras')> | null = null
+  function loadExtras(): Promise<typeof import('./extras')> {
+    extrasLoading ??= import('./extras').then((m) => {
+      extras = m
+      const extension = m.editingExtras()
+      for (const file of files.values()) apply(file, { effects: compartments.extras.reconfigure(extension) })
+      return m
+    })
+    return extrasLoading
+  }
+  const loadExtrasSoon = () => {
+    if (extrasLoading) return
+    const start = () => void loadExtras().catch((error: unknown) => console.warn('Coder: editor extras failed to load', error))
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 500 })
+    else setTimeout(start, 50)
+  }
+
   // onChange: a leading call (in a microtask, never inside a CodeMirror update), then at most one
   // per interval while changes keep coming.
   let changeTimer: ReturnType<typeof setTimeout> | undefined
@@ -187,6 +205,7 @@ export function createEditorHost(parent: HTMLElement, options: EditorHostOptions
         compartments.indent.of(indentExtension(settings, opts.indent)),
         compartments.readOnly.of(readOnlyExtension(opts.readOnly ?? false)),
         compartments.language.of(language ?? []),
+        compartments.extras.of(extras ? extras.editingExtras() : []),
         EditorView.contentAttributes.of({ 'aria-label': `Edit ${path}` }),
         Prec.highest(
           keymap.of([
@@ -269,6 +288,7 @@ export function createEditorHost(parent: HTMLElement, options: EditorHostOptions
         if (effects.length) apply(file, { effects })
       }
       show(file)
+      loadExtrasSoon()
     },
 
     replaceText(path, text) {
@@ -333,11 +353,11 @@ export function createEditorHost(parent: HTMLElement, options: EditorHostOptions
     },
 
     gotoLine() {
-      if (shown) openGotoLine(view)
+      if (shown) void loadExtras().then((m) => shown && m.gotoLine(view))
     },
 
     find() {
-      if (shown) openSearchPanel(view)
+      if (shown) void loadExtras().then((m) => shown && m.openSearchPanel(view))
     },
 
     reveal(line, column = 1, length = 0) {

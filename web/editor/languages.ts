@@ -52,7 +52,7 @@ const LANGUAGES: LanguageDescription[] = [
     alias: ['md', 'markdown'],
     extensions: ['md', 'markdown', 'mdown', 'mkd'],
     // Fenced code blocks get the same lazily loaded languages, matched by their info string.
-    load: async () => (await import('@codemirror/lang-markdown')).markdown({ codeLanguages: LANGUAGES }),
+    load: async () => (await import('./markdown')).markdownSupport(LANGUAGES),
   }),
   LanguageDescription.of({
     name: 'Python',

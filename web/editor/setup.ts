@@ -1,8 +1,6 @@
-import { autocompletion, closeBrackets, closeBracketsKeymap, completeAnyWord, completionKeymap } from '@codemirror/autocomplete'
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands'
 import { bracketMatching, defaultHighlightStyle, foldGutter, foldKeymap, indentOnInput, indentUnit, syntaxHighlighting } from '@codemirror/language'
-import { gotoLine, highlightSelectionMatches, openSearchPanel, search, searchKeymap } from '@codemirror/search'
-import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state'
+import { Compartment, EditorState, type Extension } from '@codemirror/state'
 import { oneDark } from '@codemirror/theme-one-dark'
 import {
   crosshairCursor,
@@ -15,7 +13,6 @@ import {
   keymap,
   lineNumbers,
   rectangularSelection,
-  type Command,
 } from '@codemirror/view'
 import type { IndentRules } from '../../shared/editorconfig'
 
@@ -35,10 +32,12 @@ export interface Compartments {
   indent: Compartment
   readOnly: Compartment
   language: Compartment
+  /** The second wave (extras.ts): empty until it has loaded. */
+  extras: Compartment
 }
 
 export function createCompartments(): Compartments {
-  return { theme: new Compartment(), fontSize: new Compartment(), indent: new Compartment(), readOnly: new Compartment(), language: new Compartment() }
+  return { theme: new Compartment(), fontSize: new Compartment(), indent: new Compartment(), readOnly: new Compartment(), language: new Compartment(), extras: new Compartment() }
 }
 
 const font = EditorView.theme({
@@ -68,14 +67,7 @@ export function readOnlyExtension(readOnly: boolean): Extension {
   return readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : []
 }
 
-/** Opens the search panel with the replace field focused (Ctrl-H). */
-const openReplacePanel: Command = (view) => {
-  openSearchPanel(view)
-  view.dom.querySelector<HTMLInputElement>('.cm-search input[name=replace]')?.focus()
-  return true
-}
-
-/** What every editable editor has: gutters, history, brackets, folding, search, completion and the keymap. */
+/** What every editable editor has at once: gutters, history, bracket matching, folding and the core keymap (extras.ts adds the rest). */
 export function editingExtensions(): Extension {
   return [
     font,
@@ -91,39 +83,16 @@ export function editingExtensions(): Extension {
     indentOnInput(),
     syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
     bracketMatching(),
-    closeBrackets(),
-    autocompletion(),
-    // Added to whatever the language offers, not instead of it.
-    EditorState.languageData.of(() => [{ autocomplete: completeAnyWord }]),
     rectangularSelection(),
     crosshairCursor(),
     highlightActiveLine(),
-    highlightSelectionMatches(),
-    search({ top: true }),
-    // Ahead of searchKeymap, which gives Mod-g to "find next" (F3 still does that).
-    Prec.high(
-      keymap.of([
-        { key: 'Mod-g', run: gotoLine, preventDefault: true },
-        { key: 'Mod-h', run: openReplacePanel, scope: 'editor search-panel', preventDefault: true },
-      ]),
-    ),
-    keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, indentWithTab]),
+    keymap.of([...defaultKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
   ]
 }
 
-/** What a read-only diff side has: the look and search, nothing that edits. */
+/** What a read-only diff side has: the look, nothing that edits (extras.ts adds search). */
 export function viewingExtensions(): Extension {
-  return [
-    font,
-    lineNumbers(),
-    highlightSpecialChars(),
-    drawSelection(),
-    syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-    highlightSelectionMatches(),
-    search({ top: true }),
-    keymap.of([...defaultKeymap, ...searchKeymap]),
-    readOnlyExtension(true),
-  ]
+  return [font, lineNumbers(), highlightSpecialChars(), drawSelection(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }), keymap.of(defaultKeymap), readOnlyExtension(true)]
 }
 
 /** The line separator `text` uses, so that a CRLF file is saved back with CRLF. */

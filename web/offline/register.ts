@@ -47,6 +47,9 @@ async function register({ onUpdateReady }: OfflineOptions): Promise<void> {
 
   const ready = await navigator.serviceWorker.ready
   ready.active?.postMessage({ type: 'cache', urls: loadedAssets() } satisfies PageMessage)
+  // Then, when the page has nothing better to do, the rest of the build (for offline use).
+  const idle = typeof requestIdleCallback === 'function' ? (fn: () => void) => requestIdleCallback(fn, { timeout: 10_000 }) : (fn: () => void) => setTimeout(fn, 3_000)
+  idle(() => ready.active?.postMessage({ type: 'cache-all' } satisfies PageMessage))
   const check = () => void registration.update().catch(() => {})
   setInterval(check, UPDATE_CHECK_MS)
   window.addEventListener('online', check)

@@ -1,4 +1,4 @@
-import { Match, Show, Switch, createEffect, createResource, createSignal, onCleanup, onMount } from 'solid-js'
+import { Match, Show, Switch, createEffect, createResource, createSignal, lazy, onCleanup, onMount } from 'solid-js'
 import type { AppError } from '../../shared/errors'
 import type { ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
@@ -8,14 +8,17 @@ import { BranchIcon, FilesIcon, SearchIcon } from '../ui/icons'
 import { commandFor, keyLabel, type Command } from './commands'
 import { EditorArea } from './EditorArea'
 import { FileTree } from './FileTree'
-import { GitPanel } from './GitPanel'
 import { createHotExitStore } from './hot-exit'
 import { createLayout, startDrag } from './layout'
 import { createProjectModel } from './model'
-import { Palette, type PaletteMode } from './Palette'
-import { SearchPanel } from './SearchPanel'
+import type { PaletteMode } from './Palette'
 import { createSession } from './session'
 import { StatusBar } from './StatusBar'
+
+// Loaded when first shown: the editor and the file tree come first.
+const GitPanel = lazy(() => import('./GitPanel').then((m) => ({ default: m.GitPanel })))
+const SearchPanel = lazy(() => import('./SearchPanel').then((m) => ({ default: m.SearchPanel })))
+const Palette = lazy(() => import('./Palette').then((m) => ({ default: m.Palette })))
 
 interface ProjectViewProps {
   client: WorkspaceClient
@@ -78,7 +81,11 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo }) {
   // The git panel mounts the first time it is shown (it reads branches and history), then stays.
   const [gitMounted, setGitMounted] = createSignal(false)
   createEffect(() => layout().sidebarVisible && layout().sidebar === 'git' && setGitMounted(true))
+  const [searchMounted, setSearchMounted] = createSignal(false)
+  createEffect(() => layout().sidebarVisible && layout().sidebar === 'search' && setSearchMounted(true))
   let focusSearch: (() => void) | undefined
+  /** Set when search should take focus as soon as its (lazily loaded) panel is there. */
+  let searchFocusPending = false
   let commitBox: HTMLDivElement | undefined
 
   onCleanup(model.onEvent((e) => void session.handle(e)))
@@ -89,7 +96,10 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo }) {
 
   const showSidebar = (view: 'files' | 'search' | 'git') => {
     update({ sidebar: view, sidebarVisible: true })
-    if (view === 'search') queueMicrotask(() => focusSearch?.())
+    if (view === 'search') {
+      if (focusSearch) queueMicrotask(focusSearch)
+      else searchFocusPending = true
+    }
   }
 
   const commands: Command[] = [
@@ -209,7 +219,13 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo }) {
               />
             </div>
             <div class="sidebar-view" style={{ display: layout().sidebar === 'search' ? 'flex' : 'none' }}>
-              <SearchPanel model={model} ref={(f) => (focusSearch = f)} onOpen={(path, at) => void session.open(path, at)} />
+              <Show when={searchMounted()}>
+                <SearchPanel model={model} ref={(f) => {
+                    focusSearch = f
+                    if (searchFocusPending) queueMicrotask(f)
+                    searchFocusPending = false
+                  }} onOpen={(path, at) => void session.open(path, at)} />
+              </Show>
             </div>
             <div class="sidebar-view" ref={commitBox} style={{ display: layout().sidebar === 'git' ? 'flex' : 'none' }}>
               <Show when={gitMounted()}>

@@ -9,7 +9,8 @@
  *
  * Rules:
  * - install: caches every shell asset missing from `coder-assets`, then, last, this version's
- *   index.html as '/'. A failure leaves the previous version's shell whole.
+ *   index.html as '/'. A failure leaves the previous version's shell whole. Once a page is idle
+ *   it asks for the rest of the build ('cache-all'), so even code not used yet works offline.
  * - same-origin GET `/assets/*` (lazy chunks, worker scripts, wasm included): cache first; a miss
  *   goes to the network and is cached when it succeeds.
  * - navigations: network first; the cached index.html when the network fails or has not answered
@@ -114,21 +115,27 @@ function onMessage(event: ExtendableMessageEvent): void {
     case 'cache':
       event.waitUntil(cacheMissing(message.urls))
       return
+    case 'cache-all':
+      event.waitUntil(cacheMissing([...files], 4))
+      return
     default:
       unreachable(message)
   }
 }
 
-async function cacheMissing(urls: string[]): Promise<void> {
+/** Caches the build files among `urls` that are missing, `concurrency` at a time. */
+async function cacheMissing(urls: string[], concurrency = urls.length): Promise<void> {
   const cache = await caches.open(ASSET_CACHE)
-  await Promise.all(
-    urls.map(async (href) => {
+  const queue = [...urls]
+  const next = async (): Promise<void> => {
+    for (let href = queue.shift(); href !== undefined; href = queue.shift()) {
       const url = new URL(href, self.location.origin)
-      if (url.origin !== self.location.origin || !files.has(url.pathname) || (await cache.match(url.pathname))) return
+      if (url.origin !== self.location.origin || !files.has(url.pathname) || (await cache.match(url.pathname))) continue
       // Best effort: the asset is cached on its next use anyway.
       await fetchOk(url.pathname).then((response) => cache.put(url.pathname, response), () => {})
-    }),
-  )
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, next))
 }
 
 /** Fetches a same-origin file; rejects unless it answers 2xx. */
