@@ -26,6 +26,9 @@ export function App(props: { client: WorkspaceClient }) {
   const theme = createEffectiveTheme(settings)
   createEffect(() => (document.documentElement.dataset.theme = theme()))
   props.client.onDeath((e) => setFatal(e.message))
+  // Opening a project's page: the workspace starts opening it while the project view's code loads.
+  const first = route()
+  if (first.page === 'project') void props.client.rpc.call('openProject', { projectId: first.id }).catch(() => undefined)
 
   const go = (r: Route, replace = false) => {
     const url = r.page === 'project' ? `/p/${r.id}` : '/'

@@ -108,7 +108,7 @@ export function FileTree(props: FileTreeProps) {
   })
 
   onMount(() => {
-    void load('/').then(() => load('/workspace'))
+    void Promise.all([load('/'), load('/workspace')])
     const observer = new ResizeObserver(() => setHeight(scroller.clientHeight))
     observer.observe(scroller)
     onCleanup(() => observer.disconnect())

@@ -1,4 +1,4 @@
-import { Match, Show, Switch, createEffect, createResource, createSignal, lazy, onCleanup, onMount } from 'solid-js'
+import { Show, createEffect, createResource, createSignal, lazy, onCleanup, onMount } from 'solid-js'
 import type { AppError } from '../../shared/errors'
 import type { ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
@@ -38,8 +38,9 @@ export function ProjectView(props: ProjectViewProps) {
   const openedId = props.projectId
   onCleanup(() => void rpc.call('closeProject', { projectId: openedId }).catch(() => undefined))
   return (
-    <Switch>
-      <Match when={info.error}>
+    <Show
+      when={!info.error}
+      fallback={
         <div class="project-error">
           <p class="error" role="alert">
             {(info.error as Error).message}{' '}
@@ -49,18 +50,18 @@ export function ProjectView(props: ProjectViewProps) {
           </p>
           <button type="button" onClick={props.back}>Back to projects</button>
         </div>
-      </Match>
-      <Match when={info()}>{(opened) => <Workbench {...props} info={opened()} />}</Match>
-      <Match when={info.loading}>
-        <p class="hint loading">Opening the project…</p>
-      </Match>
-    </Switch>
+      }
+    >
+      {/* Not waiting for the open to answer: the tree's and the editor's first calls queue behind it in the worker. */}
+      <Workbench {...props} info={info.error ? undefined : info()} />
+    </Show>
   )
 }
 
 /** The workbench: activity bar, sidebar (files, search, git), editor, bottom panel, status bar. */
-function Workbench(props: ProjectViewProps & { info: ProjectInfo }) {
-  const model = createProjectModel(props.client, props.projectId, props.info)
+function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) {
+  const model = createProjectModel(props.client, props.projectId, props.info ?? null)
+  createEffect(() => props.info && model.setInfo(props.info))
   const dialogs = createDialogs()
   const [toast, setToast] = createSignal<{ message: string; kind: 'error' | 'info' } | null>(null)
   let toastTimer: ReturnType<typeof setTimeout> | undefined

@@ -37,12 +37,12 @@ export interface ProjectModel {
   dispose(): void
 }
 
-/** The model of `projectId` (already opened by the caller, whose info is `info`). */
-export function createProjectModel(client: WorkspaceClient, projectId: string, info: ProjectInfo): ProjectModel {
+/** The model of `projectId`, which the caller opens (its info, once known, through `setInfo`). */
+export function createProjectModel(client: WorkspaceClient, projectId: string, info: ProjectInfo | null): ProjectModel {
   const rpc = client.rpc
   const [projectInfo, setInfo] = createSignal<ProjectInfo | null>(info)
   const [status, setStatus] = createSignal<FileStatus[]>([])
-  const [branch, setBranch] = createSignal<string | null>(info.branch)
+  const [branch, setBranch] = createSignal<string | null>(info?.branch ?? null)
   const [tasks, setTasks] = createSignal<Task[]>([])
   const listeners = new Set<(e: WorkspaceEvent) => void>()
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -92,7 +92,10 @@ export function createProjectModel(client: WorkspaceClient, projectId: string, i
         setTasks((t) => t.filter((x) => x.id !== id))
       }
     },
-    setInfo,
+    setInfo(next) {
+      setInfo(next)
+      if (branch() === null) setBranch(next.branch)
+    },
     dispose() {
       disposed = true
       clearTimeout(timer)
