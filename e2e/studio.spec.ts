@@ -342,6 +342,25 @@ describe('the Studio', () => {
     const background = await page.locator('.editor-host .cm-editor').evaluate((el) => getComputedStyle(el).backgroundColor)
     expect(background).not.toBe('rgb(255, 255, 255)')
     await page.screenshot({ path: join(screenshots, 'dark-theme.png') })
+
+    // A binary file opens as a notice, not as text.
+    await tree(page).locator('[data-path="/workspace/assets"] > button').click()
+    await tree(page).locator('[data-path="/workspace/assets/logo.png"] > button').click()
+    await expect.poll(() => activeTab(page)).toBe('logo.png')
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('Binary file (256 bytes)')
+    expect(await page.locator('.editor-host').isVisible()).toBe(false)
+
+    // The sidebar's width is dragged wider and remembered for this project.
+    const sidebar = page.locator('.sidebar')
+    const before = (await sidebar.boundingBox())!.width
+    const handle = (await page.getByRole('separator', { name: 'Resize sidebar' }).boundingBox())!
+    await page.mouse.move(handle.x + 2, handle.y + 100)
+    await page.mouse.down()
+    await page.mouse.move(handle.x + 122, handle.y + 100, { steps: 6 })
+    await page.mouse.up()
+    await expect.poll(async () => (await sidebar.boundingBox())!.width).toBeGreaterThan(before + 100)
+    await page.reload()
+    await expect.poll(async () => (await page.locator('.sidebar').boundingBox())?.width ?? 0).toBeGreaterThan(before + 100)
     await context.close()
   })
 })

@@ -1,4 +1,4 @@
-import { Show, createEffect, createResource, createSignal, lazy, onCleanup, onMount } from 'solid-js'
+import { For, Show, createEffect, createResource, createSignal, lazy, onCleanup, onMount } from 'solid-js'
 import type { AppError } from '../../shared/errors'
 import type { ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
@@ -9,11 +9,19 @@ import { commandFor, keyLabel, type Command } from './commands'
 import { EditorArea } from './EditorArea'
 import { FileTree } from './FileTree'
 import { createHotExitStore } from './hot-exit'
-import { createLayout, startDrag } from './layout'
+import { createLayout } from './layout'
+import { Splitter } from '../ui/Splitter'
 import { createProjectModel } from './model'
 import type { PaletteMode } from './Palette'
 import { createSession } from './session'
 import { StatusBar } from './StatusBar'
+
+/** The sidebar's views, as the activity bar lists them (clicking the open one hides the sidebar). */
+const VIEWS = [
+  { id: 'files', label: 'Explorer', keys: 'Mod-Shift-e', icon: FilesIcon },
+  { id: 'search', label: 'Search', keys: 'Mod-Shift-f', icon: SearchIcon },
+  { id: 'git', label: 'Source control', keys: 'Ctrl-Shift-g', icon: BranchIcon },
+] as const
 
 // Loaded when first shown: the editor and the file tree come first.
 const GitPanel = lazy(() => import('./GitPanel').then((m) => ({ default: m.GitPanel })))
@@ -195,16 +203,19 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
       </header>
       <div class="workbench-body" classList={{ 'no-sidebar': !layout().sidebarVisible }}>
         <nav class="activity-bar" aria-label="Views">
-          <button type="button" aria-label="Explorer" title={`Explorer (${keyLabel('Mod-Shift-e')})`} aria-pressed={layout().sidebarVisible && layout().sidebar === 'files'} onClick={() => (layout().sidebar === 'files' && layout().sidebarVisible ? update({ sidebarVisible: false }) : showSidebar('files'))}>
-            <FilesIcon />
-          </button>
-          <button type="button" aria-label="Search" title={`Search (${keyLabel('Mod-Shift-f')})`} aria-pressed={layout().sidebarVisible && layout().sidebar === 'search'} onClick={() => (layout().sidebar === 'search' && layout().sidebarVisible ? update({ sidebarVisible: false }) : showSidebar('search'))}>
-            <SearchIcon />
-          </button>
-          <button type="button" aria-label="Source control" title={`Source control (${keyLabel('Ctrl-Shift-g')})`} aria-pressed={layout().sidebarVisible && layout().sidebar === 'git'} onClick={() => (layout().sidebar === 'git' && layout().sidebarVisible ? update({ sidebarVisible: false }) : showSidebar('git'))}>
-            <BranchIcon />
-            <Show when={model.status().length > 0}><span class="count-badge">{model.status().length}</span></Show>
-          </button>
+          <For each={VIEWS}>
+            {(v) => {
+              const open = () => layout().sidebarVisible && layout().sidebar === v.id
+              return (
+                <button type="button" aria-label={v.label} title={`${v.label} (${keyLabel(v.keys)})`} aria-pressed={open()} onClick={() => (open() ? update({ sidebarVisible: false }) : showSidebar(v.id))}>
+                  <v.icon />
+                  <Show when={v.id === 'git' && model.status().length > 0}>
+                    <span class="count-badge">{model.status().length}</span>
+                  </Show>
+                </button>
+              )
+            }}
+          </For>
         </nav>
         <Show when={layout().sidebarVisible}>
           <aside class="sidebar">
@@ -234,30 +245,12 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
               </Show>
             </div>
           </aside>
-          <div
-            class="splitter vertical"
-            role="separator"
-            aria-orientation="vertical"
-            aria-label="Resize sidebar"
-            onPointerDown={(e) => {
-              const start = layout().sidebarWidth
-              startDrag(e, 'x', (d) => update({ sidebarWidth: Math.min(800, Math.max(160, start + d)) }))
-            }}
-          />
+          <Splitter axis="x" label="Resize sidebar" size={() => layout().sidebarWidth} resize={(w) => update({ sidebarWidth: Math.min(800, Math.max(160, w)) })} />
         </Show>
         <main class="main-column">
           <EditorArea session={session} settings={editorSettings()} />
           <Show when={layout().panelVisible}>
-            <div
-              class="splitter horizontal"
-              role="separator"
-              aria-orientation="horizontal"
-              aria-label="Resize panel"
-              onPointerDown={(e) => {
-                const start = layout().panelHeight
-                startDrag(e, 'y', (d) => update({ panelHeight: Math.min(1200, Math.max(80, start - d)) }))
-              }}
-            />
+            <Splitter axis="y" label="Resize panel" invert size={() => layout().panelHeight} resize={(h) => update({ panelHeight: Math.min(1200, Math.max(80, h)) })} />
             <section class="bottom-panel" aria-label="Panel">
               <div class="panel-tabs" role="tablist">
                 <button type="button" role="tab" aria-selected={layout().panel === 'terminal'} onClick={() => update({ panel: 'terminal' })}>Terminal</button>
