@@ -19,6 +19,11 @@ export interface OpenProject {
   repo: Repo
   /** Bytes stored in the project's persistent mounts. */
   usage(): number
+  /**
+   * Runs `fn` after every earlier call with the same `key` has finished (e.g. a path, so that
+   * "write only if unchanged" is one step for every tab sharing this project).
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>
   close(): void
 }
 
@@ -104,10 +109,18 @@ export function createProjects({ prefix = 'coder', now = Date.now }: ProjectsOpt
       { path: '/cap', service: Tree.memory(), readOnly: true },
       { path: '/tmp', service: Tree.memory() },
     ])
+    const queues = new Map<string, Promise<unknown>>()
     return {
       info,
       namespace,
       workspace,
+      exclusive(key, fn) {
+        const run = (queues.get(key) ?? Promise.resolve()).then(fn, fn)
+        const settled = run.catch(() => undefined)
+        queues.set(key, settled)
+        void settled.then(() => queues.get(key) === settled && queues.delete(key))
+        return run
+      },
       repo: openRepo(namespace, '/workspace'),
       usage: () => workspace.usage() + task.usage() + logs.usage() + runs.usage(),
       close: () => {

@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors'
 import { basename, dirname, joinPath, mkdirp, normalizePath } from '../../shared/namespace'
 import type { Handlers } from '../../shared/rpc'
-import type { DirEntry, FileVersion, LocalFile, OpenedFile, WorkspaceApi, WorkspaceEvent } from '../../shared/protocol'
+import type { DirEntry, FileVersion, LocalFile, OpenedFile, SaveOutcome, WorkspaceApi, WorkspaceEvent } from '../../shared/protocol'
 import type { Stat } from '../../shared/namespace'
 import { removeTree } from '../namespace'
 import { isBinary } from '../git/repo'
@@ -23,10 +23,10 @@ export function nameFromUrl(url: string): string {
 const loadGit = () => import('../git')
 
 let warmedUp: Promise<void> | null = null
-/** Compiles the pack indexer once per worker (a clone is several times faster with it warm). */
+/** Loads the git code and compiles the pack indexer, once per worker (a clone is several times faster then). */
 function warmUp(): Promise<void> {
-  warmedUp ??= import('../git/pack')
-    .then(({ warmUpPackIndexer }) => warmUpPackIndexer())
+  warmedUp ??= Promise.all([loadGit(), import('../git/pack').then(({ warmUpPackIndexer }) => warmUpPackIndexer())])
+    .then(() => undefined)
     .catch((error: unknown) => console.warn('pack indexer warm-up failed', error))
   return warmedUp
 }
@@ -190,18 +190,21 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
       if (!(data instanceof Uint8Array)) throw new AppError('BAD_INPUT', 'file content must be bytes')
       const p = await open(projectId)
       const full = nsPath(path)
-      if (expect !== undefined) {
-        const now = await p.namespace.stat(full).catch((error: unknown) => {
-          if (error instanceof AppError && error.code === 'ENOENT') return null
-          throw error
-        })
-        const current = now ? versionOf(now) : null
-        if (current !== expect) return { ok: false, reason: 'changed', version: current }
-      }
-      await p.namespace.writeFile(full, data)
-      const version = versionOf(await p.namespace.stat(full))
-      filesChanged(projectId, [full])
-      return { ok: true, version }
+      // The check and the write are one step: another tab's save cannot land between them.
+      const outcome = await p.exclusive(full, async (): Promise<SaveOutcome> => {
+        if (expect !== undefined) {
+          const now = await p.namespace.stat(full).catch((error: unknown) => {
+            if (error instanceof AppError && error.code === 'ENOENT') return null
+            throw error
+          })
+          const current = now ? versionOf(now) : null
+          if (current !== expect) return { ok: false, reason: 'changed', version: current }
+        }
+        await p.namespace.writeFile(full, data)
+        return { ok: true, version: versionOf(await p.namespace.stat(full)) }
+      })
+      if (outcome.ok) filesChanged(projectId, [full])
+      return outcome
     },
     async mkdir({ projectId, path }) {
       const full = nsPath(path)

@@ -62,6 +62,21 @@ describe('the workspace hub: many tabs, one workspace', () => {
     expect((await b.rpc.call('writeFile', { projectId, path: 'notes.md', data: enc('x'), expect: null })).ok).toBe(false)
   })
 
+  it('lets only one of two saves based on the same version land, when both arrive at once', async () => {
+    const { tab } = setup()
+    const a = tab('tab-a')
+    const b = tab('tab-b')
+    const { id: projectId } = await a.rpc.call('createProject', { name: 'race' })
+    const base = await a.rpc.call('writeFile', { projectId, path: 'race.txt', data: enc('base'), expect: null })
+    if (!base.ok) throw new Error('setup failed')
+    const [fromA, fromB] = await Promise.all([
+      a.rpc.call('writeFile', { projectId, path: 'race.txt', data: enc('from A'), expect: base.version }),
+      b.rpc.call('writeFile', { projectId, path: 'race.txt', data: enc('from B'), expect: base.version }),
+    ])
+    expect([fromA.ok, fromB.ok].filter(Boolean)).toHaveLength(1)
+    expect(dec(await a.rpc.call('readFile', { projectId, path: 'race.txt' }))).toBe(fromA.ok ? 'from A' : 'from B')
+  })
+
   it('keeps a project open while any tab uses it, and closes it when the last one leaves', async () => {
     const { tab, prefix } = setup()
     const a = tab('tab-a')
