@@ -70,13 +70,50 @@ function offlineShell(): Plugin {
   }
 }
 
+/**
+ * A head start for the two slow steps of opening the IDE, both begun from a small inline script in
+ * index.html instead of after the entry has downloaded and run: the workspace SharedWorker (the
+ * entry connects to the same one: same URL and name) and, on a project's page, fetching and
+ * compiling the project view's code (`modulepreload`; CodeMirror is most of it).
+ */
+function earlyStart(): Plugin {
+  return {
+    name: 'coder:early-start',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const bundle = ctx.bundle
+        if (!bundle) return html
+        const chunks = Object.values(bundle).filter((c) => c.type === 'chunk')
+        const worker = chunks.map((c) => /\/assets\/main-[\w-]+\.js/.exec(c.code)?.[0]).find(Boolean)
+        const view = chunks.find((c) => c.facadeModuleId?.endsWith('/web/project/ProjectView.tsx'))
+        const preload = new Set<string>()
+        const add = (fileName: string) => {
+          const chunk = bundle[fileName]
+          if (preload.has(fileName) || (chunk?.type === 'chunk' && chunk.isEntry)) return
+          preload.add(fileName)
+          if (chunk?.type === 'chunk') chunk.imports.forEach(add)
+        }
+        if (view) add(view.fileName)
+        const script = [
+          worker && `if (typeof SharedWorker === 'function') try { new SharedWorker(${JSON.stringify(worker)}, { type: 'module', name: 'workspace' }) } catch (e) {}`,
+          preload.size &&
+            `if (/^\\/p\\//.test(location.pathname)) for (const href of ${JSON.stringify([...preload].map((f) => `/${f}`))}) { const l = document.createElement('link'); l.rel = 'modulepreload'; l.crossOrigin = ''; l.href = href; document.head.append(l) }`,
+        ].filter(Boolean)
+        return script.length ? [{ tag: 'script', children: script.join('\n'), injectTo: 'head' as const }] : html
+      },
+    },
+  }
+}
+
 // `npm test` launches one Chromium and hands its endpoint to every suite (scripts/test.mjs).
 const browserEndpoint = process.env.CODER_BROWSER_WS
 
 export default defineConfig({
   root: 'web',
   publicDir: '../public',
-  plugins: [solid(), offlineShell()],
+  plugins: [solid(), offlineShell(), earlyStart()],
   worker: { format: 'es' },
   // Pre-bundled up front, so the dev server and browser tests never reload mid-run.
   optimizeDeps: {

@@ -12,17 +12,24 @@ export interface OfflineOptions {
 /** How often an open tab looks for a new version (browsers also look on every navigation). */
 const UPDATE_CHECK_MS = 60 * 60_000
 
+/** Runs `fn` a while after the page has loaded, when it is idle: opening a project comes first. */
+function afterStartup(fn: () => void, delayMs: number): void {
+  const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 2_000 }) : fn())
+  const later = () => setTimeout(idle, delayMs)
+  if (document.readyState === 'complete') later()
+  else window.addEventListener('load', later, { once: true })
+}
+
 /**
- * Registers /sw.js (web/sw) once the page has loaded, so the IDE opens offline from then on.
+ * Registers /sw.js (web/sw) once the page has loaded and settled, so the IDE opens offline from then on.
  * Production builds only: on the Vite dev server a service worker would serve stale modules and
  * break HMR. Never throws; without service workers (or when registration fails) the IDE simply
  * needs the network.
  */
 export function registerServiceWorker(options: OfflineOptions): void {
   if (!('serviceWorker' in navigator)) return
-  const start = () => void register(options).catch((error: unknown) => console.warn('Offline support is off:', error))
-  if (document.readyState === 'complete') start()
-  else window.addEventListener('load', start, { once: true })
+  // Its install downloads the app shell: not while the first file is still opening.
+  afterStartup(() => void register(options).catch((error: unknown) => console.warn('Offline support is off:', error)), 1_500)
 }
 
 async function register({ onUpdateReady }: OfflineOptions): Promise<void> {
@@ -48,8 +55,7 @@ async function register({ onUpdateReady }: OfflineOptions): Promise<void> {
   const ready = await navigator.serviceWorker.ready
   ready.active?.postMessage({ type: 'cache', urls: loadedAssets() } satisfies PageMessage)
   // Then, when the page has nothing better to do, the rest of the build (for offline use).
-  const idle = typeof requestIdleCallback === 'function' ? (fn: () => void) => requestIdleCallback(fn, { timeout: 10_000 }) : (fn: () => void) => setTimeout(fn, 3_000)
-  idle(() => ready.active?.postMessage({ type: 'cache-all' } satisfies PageMessage))
+  afterStartup(() => ready.active?.postMessage({ type: 'cache-all' } satisfies PageMessage), 3_000)
   const check = () => void registration.update().catch(() => {})
   setInterval(check, UPDATE_CHECK_MS)
   window.addEventListener('online', check)
