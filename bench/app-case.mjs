@@ -18,6 +18,19 @@ const ui = {
     editors: ['.cm-content[contenteditable=true]', 'textarea[aria-label^="Edit "]'],
     text: '# small',
   },
+  /** Runs in the page: true once hot exit has recorded README.md as an open tab. */
+  tabRemembered: () =>
+    new Promise((resolve) => {
+      const open = indexedDB.open('coder-hot-exit')
+      open.onerror = () => resolve(false)
+      open.onsuccess = () => {
+        const db = open.result
+        if (!db.objectStoreNames.contains('sessions')) return resolve(false)
+        const all = db.transaction('sessions').objectStore('sessions').getAll()
+        all.onsuccess = () => resolve(all.result.some((s) => s.tabs.some((t) => t.path === '/workspace/README.md')))
+        all.onerror = () => resolve(false)
+      }
+    }),
 }
 
 const profiles = new WeakMap()
@@ -46,6 +59,9 @@ async function makeProjectProfile(ctx) {
     projectPath = new URL(page.url()).pathname
     // Fails here, once, if the probe no longer fits the UI.
     await page.evaluate(probeInteractive, { ...ui.probe, timeoutMs: 60_000 })
+    // The project is left as a user leaves it: README.md open in a tab (hot exit keeps open tabs),
+    // so the measured load is "a project with a file open", not "then find and click the file".
+    await page.waitForFunction(ui.tabRemembered, null, { timeout: 30_000, polling: 100 })
   } finally {
     await context.close()
   }

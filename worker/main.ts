@@ -3,7 +3,6 @@
  * origin shares one workspace, so they see each other's saves), or as a dedicated worker where
  * SharedWorker is missing. Each tab says hello with its id, then talks RPC on its port.
  */
-import './polyfills'
 import { clientLockName, type HelloMessage, type WorkerMessage } from '../shared/protocol'
 import { createProjects } from './projects'
 import { createWorkspaceHub, type ClientPort } from './workspace'

@@ -97,9 +97,15 @@ export function createProjects({ prefix = 'coder', now = Date.now }: ProjectsOpt
   }
 
   async function openProject(id: string, takeOver: boolean): Promise<OpenProject> {
-    const info = await projects.update(id, { lastOpenedAt: now() })
+    // Recording the visit and opening the project's database go on together.
+    const updated = projects.update(id, { lastOpenedAt: now() })
+    updated.catch(() => undefined)
+    await get(id)
     const release = await lock(id, takeOver)
-    const database = await openProjectDatabase(dbName(id))
+    const database = await openProjectDatabase(dbName(id)).catch((error: unknown) => {
+      release()
+      throw error
+    })
     const [workspace, task, logs, runs] = await Promise.all(['workspace', 'task', 'logs', 'runs'].map((scope) => createIdbService(database, scope)))
     const namespace = createNamespace([
       { path: '/workspace', service: workspace },
@@ -110,6 +116,11 @@ export function createProjects({ prefix = 'coder', now = Date.now }: ProjectsOpt
       { path: '/tmp', service: Tree.memory() },
     ])
     const queues = new Map<string, Promise<unknown>>()
+    const info = await updated.catch((error: unknown) => {
+      database.close()
+      release()
+      throw error
+    })
     return {
       info,
       namespace,
