@@ -78,9 +78,23 @@ describe('importing and working on a repository in the IDE', () => {
     const row = page.locator('tr.project')
     await expect.poll(() => row.locator('.branch').textContent()).toBe('main')
     expect(await row.locator('.origin').textContent()).toBe(`${gitServer}/small.git`)
+    // Hot exit remembered the project's open tab; deleting the project forgets it too.
+    const rememberedTabs = () =>
+      page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const open = indexedDB.open('coder-hot-exit')
+            open.onsuccess = () => {
+              const all = open.result.transaction('sessions').objectStore('sessions').getAll()
+              all.onsuccess = () => resolve(all.result.length)
+            }
+          }),
+      )
+    expect(await rememberedTabs()).toBe(1)
     await page.getByRole('button', { name: 'Delete small' }).click()
     await expect.poll(() => row.count()).toBe(0)
     await expect.poll(() => page.locator('.empty').textContent()).toContain('No projects yet')
+    await expect.poll(rememberedTabs).toBe(0)
     await context.close()
   })
 

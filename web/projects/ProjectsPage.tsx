@@ -6,6 +6,7 @@ import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
 import { formatAgo, formatBytes } from '../format'
 import { fromDrop, fromFileList, type PickedFolder } from './local-folder'
+import { createHotExitStore } from '../project/hot-exit'
 
 /**
  * The projects page: list, import by URL (progress + cancel), import a folder, delete. With an
@@ -88,6 +89,8 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
     if (!confirm(`Delete project “${p.name}” and everything stored for it in this browser? This cannot be undone.`)) return
     try {
       await rpc.call('deleteProject', { projectId: p.id })
+      // Its open tabs and unsaved buffers go with it.
+      await createHotExitStore().remove(p.id).catch(() => undefined)
     } catch (e) {
       setError((e as Error).message)
     }
