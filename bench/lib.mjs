@@ -101,7 +101,9 @@ export function withTimeout(promise, ms, label) {
  * - `smallRepoUrl()`: the e2e fixture `small.git` behind another one;
  * - `launchProfile(userDataDir, options)`: Chromium on that profile directory (a persistent
  *   Playwright context; `options` as for `chromium.launchPersistentContext`);
- * - `openBench()`: a fresh page on `/bench.html` once `window.coderBench` exists.
+ * - `openBench()`: a fresh page on `/bench.html` once `window.coderBench` exists;
+ * - `runInBench(method, options)`: `coderBench.reset()` then `coderBench[method]()` in a fresh
+ *   bench page, resolving to what the method returns.
  * Storage is disk-backed by default (a fresh user-data-dir per page, as a user's IndexedDB is);
  * BENCH_STORAGE=memory uses incognito contexts of the shared browser instead, which is faster
  * and less realistic. `options.appUrl` serves the app from elsewhere (e.g. a production build)
@@ -190,6 +192,16 @@ export function createContext(options = {}) {
     return openPage(options)
   }
 
+  async function runInBench(method, options) {
+    const { page, close } = await openBench(options)
+    try {
+      await page.evaluate(() => window.coderBench.reset())
+      return await page.evaluate((name) => window.coderBench[name](), method)
+    } finally {
+      await close()
+    }
+  }
+
   async function openPage({ timeoutMs = 60_000 } = {}) {
     const url = `${await appUrl()}/bench.html`
     let context
@@ -228,6 +240,7 @@ export function createContext(options = {}) {
     browser,
     appUrl,
     openBench,
+    runInBench,
     builtApp,
     launchProfile,
     largeRepoUrl: async () => `${(await gitServer()).url}/large.git`,

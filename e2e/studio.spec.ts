@@ -43,6 +43,14 @@ async function importSmall(page: Page): Promise<string> {
   return page.url()
 }
 
+/** A fresh context with small.git imported in its first page. */
+async function withSmall(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await freshContext()
+  const page = await context.newPage()
+  await importSmall(page)
+  return { context, page }
+}
+
 const tree = (page: Page) => page.getByRole('navigation', { name: 'Files' })
 const editorText = (page: Page) => page.locator('.editor-host .cm-content').innerText()
 const dirtyTabs = (page: Page) => page.locator('.tab .dirty').count()
@@ -63,9 +71,7 @@ async function openFromTree(page: Page, path: string) {
 
 describe('the Studio', () => {
   it('edits with CodeMirror, saves with Ctrl+S, and keeps unsaved work across a reload (hot exit)', async () => {
-    const context = await freshContext()
-    const page = await context.newPage()
-    await importSmall(page)
+    const { context, page } = await withSmall()
     // Every mount is visible, read-only ones marked; /workspace is expanded.
     for (const mount of ['workspace', 'task', 'logs', 'runs', 'cap', 'tmp']) await expect.poll(() => tree(page).locator(`[data-path="/${mount}"]`).count()).toBe(1)
     expect(await tree(page).locator('[data-path="/cap"] .badge').textContent()).toBe('read-only')
@@ -104,9 +110,7 @@ describe('the Studio', () => {
   })
 
   it('finds files with Ctrl+P, text with Ctrl+Shift+F (regex, case), and runs commands from Ctrl+Shift+P', async () => {
-    const context = await freshContext()
-    const page = await context.newPage()
-    await importSmall(page)
+    const { context, page } = await withSmall()
 
     await page.keyboard.press('Control+p')
     const quickOpen = page.getByRole('dialog', { name: 'Quick open' })
@@ -159,9 +163,7 @@ describe('the Studio', () => {
   })
 
   it('stages, diffs, commits, branches and shows history; native git agrees on the downloaded repository', async () => {
-    const context = await freshContext()
-    const page = await context.newPage()
-    await importSmall(page)
+    const { context, page } = await withSmall()
     await openFromTree(page, '/workspace/src/index.ts')
     await page.locator('.editor-host .cm-content').click()
     await page.keyboard.press('Control+End')
@@ -233,9 +235,7 @@ describe('the Studio', () => {
   })
 
   it('creates, renames, moves and deletes files in the tree, with git status colours', async () => {
-    const context = await freshContext()
-    const page = await context.newPage()
-    await importSmall(page)
+    const { context, page } = await withSmall()
     await tree(page).getByRole('button', { name: 'New file' }).click()
     const create = page.getByRole('dialog', { name: 'New file' })
     await create.locator('input').fill('notes.md')
@@ -328,9 +328,7 @@ describe('the Studio', () => {
   })
 
   it('follows the settings: dark theme, font size, tab size', async () => {
-    const context = await freshContext()
-    const page = await context.newPage()
-    await importSmall(page)
+    const { context, page } = await withSmall()
     await openFromTree(page, '/workspace/README.md')
     await page.keyboard.press('Control+,')
     const settings = page.getByRole('dialog', { name: 'Settings' })

@@ -22,16 +22,6 @@ function timeGrep(dir) {
   })
 }
 
-async function pageSearch(ctx) {
-  const { page, close } = await ctx.openBench({ timeoutMs: 120_000 })
-  try {
-    await page.evaluate(() => window.coderBench.reset())
-    return await page.evaluate(() => window.coderBench.search20k())
-  } finally {
-    await close()
-  }
-}
-
 export default {
   name: 'search-20k',
   unit: 'ms',
@@ -44,10 +34,10 @@ export default {
   async runOnce(ctx, { subjectFirst }) {
     const dir = await ensureStatusRepo(ctx)
     if (subjectFirst) {
-      const value = await pageSearch(ctx)
+      const value = await ctx.runInBench('search20k', { timeoutMs: 120_000 })
       return { value, anchor: await timeGrep(dir) }
     }
     const anchor = await timeGrep(dir)
-    return { value: await pageSearch(ctx), anchor }
+    return { value: await ctx.runInBench('search20k', { timeoutMs: 120_000 }), anchor }
   },
 }

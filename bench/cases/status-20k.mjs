@@ -51,16 +51,6 @@ async function nativeStatus(ctx) {
   return ms
 }
 
-async function pageStatus(ctx) {
-  const { page, close } = await ctx.openBench({ timeoutMs: 120_000 })
-  try {
-    await page.evaluate(() => window.coderBench.reset())
-    return await page.evaluate(() => window.coderBench.status20k())
-  } finally {
-    await close()
-  }
-}
-
 export default {
   name: 'status-20k',
   unit: 'ms',
@@ -72,10 +62,10 @@ export default {
   },
   async runOnce(ctx, { subjectFirst }) {
     if (subjectFirst) {
-      const value = await pageStatus(ctx)
+      const value = await ctx.runInBench('status20k', { timeoutMs: 120_000 })
       return { value, anchor: await nativeStatus(ctx) }
     }
     const anchor = await nativeStatus(ctx)
-    return { value: await pageStatus(ctx), anchor }
+    return { value: await ctx.runInBench('status20k', { timeoutMs: 120_000 }), anchor }
   },
 }

@@ -1,4 +1,4 @@
-import { compileGlob, matchGlob } from './glob'
+import { compileGlob, matchGlob } from '../glob'
 
 /** One `[glob]` section: its glob as written and its properties, names lowercased. */
 export interface EditorconfigSection {

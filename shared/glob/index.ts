@@ -1,4 +1,7 @@
-/** @module Glob patterns as VS Code's search include/exclude fields take them. */
+/** @module Glob patterns: `.editorconfig` section globs, and VS Code-style include/exclude lists. */
+import { compileGlob, matchGlob } from './glob'
+
+export { compileGlob, matchGlob, type CompiledGlob } from './glob'
 
 /**
  * Compiles a comma-separated list of globs into one test over workspace-relative paths
@@ -7,15 +10,19 @@
  * and a pattern naming a folder matches everything inside it. Empty input matches nothing.
  */
 export function compileGlobs(list: string): (path: string) => boolean {
-  const patterns = splitTopLevel(list)
+  const globs = splitTopLevel(list)
     .map((p) => p.trim().replace(/^\.\//, '').replace(/\/+$/, ''))
     .filter(Boolean)
-  if (patterns.length === 0) return () => false
-  const regexes = patterns.map((p) => {
-    const anchored = p.includes('/') ? p.replace(/^\//, '') : `**/${p}`
-    return new RegExp(`^${translate(anchored)}(?:/.*)?$`)
-  })
-  return (path) => regexes.some((r) => r.test(path))
+    .map((p) => compileGlob('/', p))
+  if (globs.length === 0) return () => false
+  return (path) => {
+    // The path itself, or any folder it is in.
+    for (let end = path.indexOf('/'); ; end = path.indexOf('/', end + 1)) {
+      const candidate = `/${end === -1 ? path : path.slice(0, end)}`
+      if (globs.some((g) => matchGlob(g, candidate))) return true
+      if (end === -1) return false
+    }
+  }
 }
 
 /** Splits on commas that are not inside braces. */
@@ -33,49 +40,4 @@ function splitTopLevel(list: string): string[] {
   }
   out.push(current)
   return out
-}
-
-function translate(glob: string): string {
-  let out = ''
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]
-    if (ch === '*') {
-      if (glob[i + 1] === '*') {
-        // `**/` matches zero or more whole segments; a trailing `**` anything.
-        if (glob[i + 2] === '/') {
-          out += '(?:[^/]*/)*'
-          i += 2
-        } else {
-          out += '.*'
-          i += 1
-        }
-      } else out += '[^/]*'
-    } else if (ch === '?') out += '[^/]'
-    else if (ch === '[') {
-      const end = glob.indexOf(']', i + 1)
-      if (end < 0) out += '\\['
-      else {
-        const body = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')
-        out += `[${body}]`
-        i = end
-      }
-    } else if (ch === '{') {
-      const end = matchingBrace(glob, i)
-      if (end < 0) out += '\\{'
-      else {
-        out += `(?:${splitTopLevel(glob.slice(i + 1, end)).map(translate).join('|')})`
-        i = end
-      }
-    } else out += ch.replace(/[.+^$()|\\\]}]/g, '\\$&')
-  }
-  return out
-}
-
-function matchingBrace(s: string, open: number): number {
-  let depth = 0
-  for (let i = open; i < s.length; i++) {
-    if (s[i] === '{') depth++
-    else if (s[i] === '}' && --depth === 0) return i
-  }
-  return -1
 }

@@ -136,6 +136,11 @@ export type WorkspaceEvent =
   | { type: 'git-changed'; projectId: string; by: string }
   | { type: 'projects-changed'; by: string }
 
+/** True when git accepts `name` as a branch name (`git check-ref-format --branch`, the common rules). */
+export function isValidBranchName(name: string): boolean {
+  return /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f]+(?<!\/|\.)$/.test(name)
+}
+
 /** What the workspace worker posts besides RPC results: it is ready, or an event. */
 export type WorkerMessage = { kind: 'ready' } | { kind: 'event'; event: WorkspaceEvent }
 

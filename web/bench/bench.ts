@@ -6,7 +6,7 @@ import '../../worker/polyfills'
 import LightningFS from '@isomorphic-git/lightning-fs'
 import { createProjects } from '../../worker/projects'
 import { addAll, commit, initRepo, openRepo, status } from '../../worker/git'
-import { mkdirp } from '../../shared/namespace'
+import { mkdirp, type Namespace } from '../../shared/namespace'
 import { searchFiles } from '../../worker/search'
 import { createWorkspaceClient, type WorkspaceClient } from '../workspace/client'
 import { discoverRefs, fetchPack } from '../../worker/git/smart-http'
@@ -16,6 +16,15 @@ const encoder = new TextEncoder()
 const payload = (i: number) => encoder.encode(`// file ${i}\nexport const value${i} = ${i} // a small file of about ninety bytes.....\n`)
 let client: WorkspaceClient | null = null
 let n = 0
+
+/** 200 folders `dir-000`… of 100 files `file-000.txt`… of ~90 bytes under /workspace (setup, untimed). */
+async function write20k(ns: Namespace): Promise<void> {
+  for (let d = 0; d < 200; d++) {
+    const dir = `/workspace/dir-${String(d).padStart(3, '0')}`
+    await mkdirp(ns, dir)
+    for (let f = 0; f < 100; f++) await ns.writeFile(`${dir}/file-${String(f).padStart(3, '0')}.txt`, payload(d * 100 + f))
+  }
+}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now()
@@ -98,11 +107,7 @@ const coderBench = {
     const repo = openRepo(p.namespace, '/workspace')
     await p.workspace.batch(async () => {
       await initRepo(repo)
-      for (let d = 0; d < 200; d++) {
-        const dir = `/workspace/dir-${String(d).padStart(3, '0')}`
-        await mkdirp(p.namespace, dir)
-        for (let f = 0; f < 100; f++) await p.namespace.writeFile(`${dir}/file-${String(f).padStart(3, '0')}.txt`, payload(d * 100 + f))
-      }
+      await write20k(p.namespace)
       await addAll(repo)
       await commit(repo, 'twenty thousand files', { name: 'Bench', email: 'bench@coder.test' })
     })
@@ -127,11 +132,7 @@ const coderBench = {
     const { id } = await projects.create({ name: 'search' })
     const p = await projects.open(id)
     await p.workspace.batch(async () => {
-      for (let d = 0; d < 200; d++) {
-        const dir = `/workspace/dir-${String(d).padStart(3, '0')}`
-        await mkdirp(p.namespace, dir)
-        for (let f = 0; f < 100; f++) await p.namespace.writeFile(`${dir}/file-${String(f).padStart(3, '0')}.txt`, payload(d * 100 + f))
-      }
+      await write20k(p.namespace)
     })
     await projects.close(id)
     projects = createProjects({ prefix })

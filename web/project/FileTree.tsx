@@ -1,6 +1,6 @@
 import { For, Show, createMemo, createSignal, onCleanup, onMount } from 'solid-js'
 import { createStore, reconcile } from 'solid-js/store'
-import { basename, dirname, isWithin, joinPath } from '../../shared/namespace'
+import { STANDARD_MOUNTS, basename, dirname, isWithin, joinPath } from '../../shared/namespace'
 import type { DirEntry } from '../../shared/protocol'
 import type { Dialogs } from '../ui/dialogs'
 import { CollapseIcon, NewFileIcon, NewFolderIcon } from '../ui/icons'
@@ -177,7 +177,7 @@ export function FileTree(props: FileTreeProps) {
     }
   }
 
-  const writable = (entry: DirEntry | null) => !entry || (!entry.readOnly && !['/workspace', '/task', '/logs', '/runs', '/cap', '/tmp'].includes(entry.path))
+  const writable = (entry: DirEntry | null) => !entry || (!entry.readOnly && !(STANDARD_MOUNTS as readonly string[]).includes(entry.path))
 
   function onKeyDown(e: KeyboardEvent) {
     const all = rows()

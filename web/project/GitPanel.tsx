@@ -1,5 +1,5 @@
 import { For, Show, createResource, createSignal, onCleanup } from 'solid-js'
-import type { CommitDetails, FileStatus } from '../../shared/protocol'
+import { isValidBranchName, type CommitDetails, type FileStatus } from '../../shared/protocol'
 import type { Settings } from '../settings/settings'
 import type { Dialogs } from '../ui/dialogs'
 import type { ProjectModel } from './model'
@@ -9,8 +9,6 @@ const GROUPS: Array<{ group: FileStatus['group']; title: string }> = [
   { group: 'unstaged', title: 'Changes' },
   { group: 'untracked', title: 'Untracked' },
 ]
-
-const BRANCH_NAME = /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f]+(?<!\/|\.)$/
 
 /** Source control: changes grouped as git shows them, diff, stage/unstage, commit, branches, history. */
 export function GitPanel(props: { model: ProjectModel; settings: Settings; dialogs: Dialogs; onDiff(path: string): void; onOpen(path: string): void; openSettings(): void }) {
@@ -63,7 +61,7 @@ export function GitPanel(props: { model: ProjectModel; settings: Settings; dialo
   async function newBranch() {
     const existing = new Set(branches()?.local ?? [])
     const name = await props.dialogs.prompt('New branch', 'Branch name (created from the current commit and switched to)', '', (v) =>
-      !BRANCH_NAME.test(v.trim()) ? `'${v.trim()}' is not a valid branch name.` : existing.has(v.trim()) ? `A branch '${v.trim()}' exists already.` : null,
+      !isValidBranchName(v.trim()) ? `'${v.trim()}' is not a valid branch name.` : existing.has(v.trim()) ? `A branch '${v.trim()}' exists already.` : null,
     )
     if (name) await act(() => rpc.call('createBranch', { projectId, name, checkout: true }))
   }

@@ -245,12 +245,12 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
               </Show>
             </div>
           </aside>
-          <Splitter axis="x" label="Resize sidebar" size={() => layout().sidebarWidth} resize={(w) => update({ sidebarWidth: Math.min(800, Math.max(160, w)) })} />
+          <Splitter axis="x" label="Resize sidebar" size={() => layout().sidebarWidth} resize={(sidebarWidth) => update({ sidebarWidth })} />
         </Show>
         <main class="main-column">
           <EditorArea session={session} settings={editorSettings()} />
           <Show when={layout().panelVisible}>
-            <Splitter axis="y" label="Resize panel" invert size={() => layout().panelHeight} resize={(h) => update({ panelHeight: Math.min(1200, Math.max(80, h)) })} />
+            <Splitter axis="y" label="Resize panel" invert size={() => layout().panelHeight} resize={(panelHeight) => update({ panelHeight })} />
             <section class="bottom-panel" aria-label="Panel">
               <div class="panel-tabs" role="tablist">
                 <button type="button" role="tab" aria-selected={layout().panel === 'terminal'} onClick={() => update({ panel: 'terminal' })}>Terminal</button>

@@ -14,6 +14,12 @@ export interface Layout {
 const DEFAULT: Layout = { sidebar: 'files', sidebarVisible: true, sidebarWidth: 280, panelVisible: false, panelHeight: 220, panel: 'terminal' }
 const key = (projectId: string) => `coder.layout.${projectId}`
 
+/** Pane sizes within bounds that keep every pane usable (a damaged stored value gets the default). */
+function clampSizes(l: Layout): Layout {
+  const clamp = (n: unknown, min: number, max: number, d: number) => (typeof n === 'number' && Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : d)
+  return { ...l, sidebarWidth: clamp(l.sidebarWidth, 160, 800, DEFAULT.sidebarWidth), panelHeight: clamp(l.panelHeight, 80, 1200, DEFAULT.panelHeight) }
+}
+
 /** The layout of a project (stored values clamped to sane sizes) and a setter that remembers it. */
 export function createLayout(projectId: string) {
   let stored: Partial<Layout> = {}
@@ -22,20 +28,20 @@ export function createLayout(projectId: string) {
   } catch {
     // A damaged entry: start from the defaults.
   }
-  const clamp = (n: unknown, min: number, max: number, d: number) => (typeof n === 'number' && Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : d)
-  const initial: Layout = {
+  const initial: Layout = clampSizes({
     sidebar: stored.sidebar === 'search' || stored.sidebar === 'git' ? stored.sidebar : 'files',
     sidebarVisible: stored.sidebarVisible ?? DEFAULT.sidebarVisible,
-    sidebarWidth: clamp(stored.sidebarWidth, 160, 800, DEFAULT.sidebarWidth),
+    sidebarWidth: stored.sidebarWidth ?? DEFAULT.sidebarWidth,
     panelVisible: stored.panelVisible ?? DEFAULT.panelVisible,
-    panelHeight: clamp(stored.panelHeight, 80, 1200, DEFAULT.panelHeight),
+    panelHeight: stored.panelHeight ?? DEFAULT.panelHeight,
     panel: stored.panel === 'agent' ? 'agent' : 'terminal',
-  }
+  })
   const [layout, setLayout] = createSignal(initial)
   return {
     layout,
+    /** Sets `fields`; pane sizes are kept within sane bounds. */
     update(fields: Partial<Layout>) {
-      const next = { ...layout(), ...fields }
+      const next = clampSizes({ ...layout(), ...fields })
       setLayout(next)
       localStorage.setItem(key(projectId), JSON.stringify(next))
     },

@@ -21,7 +21,8 @@ export interface WorkspaceClient {
  * open projects and sees the others' changes; a dedicated worker where SharedWorker is missing.
  */
 export function createWorkspaceClient(): WorkspaceClient {
-  // Vite bundles a worker only when `new URL(...)` is written inside the constructor call.
+  // Vite bundles a worker only when `new URL(...)` is written inside the constructor call. The
+  // name matters: index.html's early-start script (vite.config.ts, earlyStart) starts the same one.
   let port: Endpoint & { start?(): void }
   let target: EventTarget
   let stop: () => void

@@ -2,6 +2,7 @@ import { AppError, throwIfAborted } from '../../shared/errors'
 import { compileGlobs } from '../../shared/glob'
 import { joinPath, type FileService } from '../../shared/namespace'
 import type { FileMatches, SearchMatch, SearchProgress, SearchQuery } from '../../shared/protocol'
+import { isBinary } from '../git/repo'
 
 /** Folders nobody means to search or quick-open (VS Code's defaults, plus git's own). */
 export const DEFAULT_EXCLUDES = '.git,node_modules,bower_components'
@@ -11,13 +12,17 @@ const PREVIEW_CHARS = 300
 
 type Fs = Pick<FileService, 'readdir' | 'lstat' | 'readFile'>
 
-/**
- * Every file under `root` as a path relative to it, sorted, without the default excludes.
- * Reads only metadata (the namespace keeps it in memory), so 20,000 files take milliseconds.
- */
-export async function listFiles(fs: Fs, root: string, exclude = DEFAULT_EXCLUDES): Promise<string[]> {
+/** A non-folder entry under the walked root: its relative path, type and size. */
+interface FileEntry {
+  path: string
+  type: 'file' | 'symlink'
+  size: number
+}
+
+/** Every non-folder entry under `root` (paths relative to it, sorted), without the excluded ones. */
+async function walkEntries(fs: Fs, root: string, exclude: string): Promise<FileEntry[]> {
   const skip = compileGlobs(exclude)
-  const out: string[] = []
+  const out: FileEntry[] = []
   async function walk(dir: string, rel: string): Promise<void> {
     for (const name of await fs.readdir(dir)) {
       const r = rel ? `${rel}/${name}` : name
@@ -25,11 +30,19 @@ export async function listFiles(fs: Fs, root: string, exclude = DEFAULT_EXCLUDES
       const full = joinPath(dir, name)
       const s = await fs.lstat(full)
       if (s.type === 'dir') await walk(full, r)
-      else out.push(r)
+      else out.push({ path: r, type: s.type, size: s.size })
     }
   }
   await walk(root, '')
-  return out.sort()
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/**
+ * Every file under `root` as a path relative to it, sorted, without the default excludes.
+ * Reads only metadata (the namespace keeps it in memory), so 20,000 files take milliseconds.
+ */
+export async function listFiles(fs: Fs, root: string, exclude = DEFAULT_EXCLUDES): Promise<string[]> {
+  return (await walkEntries(fs, root, exclude)).map((e) => e.path)
 }
 
 /** The query as a global RegExp; BAD_INPUT with the engine's words when the pattern is invalid. */
@@ -59,7 +72,7 @@ export async function searchFiles(
   const maxResults = Math.max(1, Math.min(query.maxResults ?? 2000, 20_000))
   const include = query.include?.trim() ? compileGlobs(query.include) : null
   const excludeList = [DEFAULT_EXCLUDES, query.exclude ?? ''].filter((s) => s.trim()).join(',')
-  const paths = (await listFiles(fs, root, excludeList)).filter((p) => !include || include(p))
+  const entries = (await walkEntries(fs, root, excludeList)).filter((e) => !include || include(e.path))
   const decoder = new TextDecoder()
   let searched = 0
   let files = 0
@@ -71,7 +84,7 @@ export async function searchFiles(
     const now = Date.now()
     if (!force && now - lastReport < 50 && pending.length < 100) return
     lastReport = now
-    options.onProgress?.({ searched, total: paths.length, results: pending })
+    options.onProgress?.({ searched, total: entries.length, results: pending })
     pending = []
   }
 
@@ -79,18 +92,16 @@ export async function searchFiles(
   const CONCURRENCY = 16
   let next = 0
   async function worker(): Promise<void> {
-    while (next < paths.length && !truncated) {
+    while (next < entries.length && !truncated) {
       throwIfAborted(options.signal)
-      const rel = paths[next++]
-      const full = joinPath(root, rel)
-      const s = await fs.lstat(full)
-      if (s.type !== 'file' || s.size > SEARCH_MAX_FILE_BYTES) {
+      const { path: rel, type, size } = entries[next++]
+      if (type !== 'file' || size > SEARCH_MAX_FILE_BYTES) {
         searched++
         continue
       }
-      const bytes = await fs.readFile(full)
+      const bytes = await fs.readFile(joinPath(root, rel))
       searched++
-      if (looksBinary(bytes)) continue
+      if (isBinary(bytes)) continue
       const found = matchText(decoder.decode(bytes), regex, maxResults - matches)
       if (found.length === 0 || truncated) continue
       files++
@@ -104,13 +115,6 @@ export async function searchFiles(
   throwIfAborted(options.signal)
   report(true)
   return { files, matches, searched, truncated }
-}
-
-/** True when the first 8 KB hold a NUL byte, git's own test for binary content. */
-function looksBinary(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.length, 8000)
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true
-  return false
 }
 
 /** Up to `limit` matches of `regex` in `text`, with 1-based line numbers and line previews. */

@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors'
 import { basename, dirname, joinPath, mkdirp, normalizePath } from '../../shared/namespace'
 import type { Handlers } from '../../shared/rpc'
-import type { DirEntry, FileVersion, LocalFile, OpenedFile, SaveOutcome, WorkspaceApi, WorkspaceEvent } from '../../shared/protocol'
+import { isValidBranchName, type DirEntry, type FileVersion, type LocalFile, type OpenedFile, type SaveOutcome, type WorkspaceApi, type WorkspaceEvent } from '../../shared/protocol'
 import type { Stat } from '../../shared/namespace'
 import { removeTree } from '../namespace'
 import { isBinary } from '../git/repo'
@@ -248,7 +248,7 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
     },
     branches: async ({ projectId }) => (await loadGit()).branches((await open(projectId)).repo),
     async createBranch({ projectId, name, checkout: switchTo }) {
-      if (!/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f]+(?<!\/|\.)$/.test(name ?? '')) throw new AppError('BAD_INPUT', `'${name}' is not a valid branch name`)
+      if (typeof name !== 'string' || !isValidBranchName(name)) throw new AppError('BAD_INPUT', `'${name}' is not a valid branch name`)
       const p = await open(projectId)
       await (await loadGit()).createBranch(p.repo, name, switchTo)
       await refresh(p, { branch: true })
