@@ -6,6 +6,7 @@ import solid from 'vite-plugin-solid'
 import { playwright } from '@vitest/browser-playwright'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import type { ShellManifest } from './shared/offline'
+import { pyodideAssets } from './scripts/pyodide-assets.ts'
 
 /** Cross-origin isolation: needed for SharedArrayBuffer (pyodide interrupts, WebContainer). */
 const isolation = {
@@ -113,13 +114,14 @@ const browserEndpoint = process.env.CODER_BROWSER_WS
 export default defineConfig({
   root: 'web',
   publicDir: '../public',
-  plugins: [solid(), offlineShell(), earlyStart()],
+  plugins: [solid(), offlineShell(), earlyStart(), pyodideAssets()],
   worker: { format: 'es' },
   // Pre-bundled up front, so the dev server and browser tests never reload mid-run.
   optimizeDeps: {
     include: ['buffer', 'isomorphic-git', 'idb', 'solid-js', 'solid-js/web', 'solid-js/store', 'pako/lib/zlib/inflate.js', 'pako/lib/zlib/zstream.js', '@isomorphic-git/lightning-fs',
       '@codemirror/state', '@codemirror/view', '@codemirror/commands', '@codemirror/search', '@codemirror/autocomplete', '@codemirror/language', '@codemirror/theme-one-dark', '@codemirror/merge',
       '@codemirror/lang-javascript', '@codemirror/lang-json', '@codemirror/lang-css', '@codemirror/lang-html', '@lezer/markdown', '@codemirror/lang-python', '@codemirror/lang-yaml', '@codemirror/lang-rust', '@codemirror/lang-go', '@codemirror/legacy-modes/mode/shell',
+      'esbuild-wasm', '@bjorn3/browser_wasi_shim', '@xterm/xterm', '@xterm/addon-fit',
     ],
   },
   server: {

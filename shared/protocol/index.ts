@@ -156,6 +156,31 @@ export interface HelloMessage {
 /** The Web Lock a tab holds for as long as it lives; the worker learns of the tab's end by getting it. */
 export const clientLockName = (clientId: string) => `coder-client-${clientId}`
 
+/** One entry of a snapshot of a folder: metadata always, content for the files that were read. */
+export interface SnapshotEntry {
+  /** Absolute namespace path. */
+  path: string
+  type: Stat['type']
+  mode: number
+  size: number
+  mtimeMs: number
+  /** Changes whenever the content does (see FileVersion). */
+  version: FileVersion
+  /** Absent for folders, and for files left to be read on demand. */
+  data?: Uint8Array
+  /** A symbolic link's target. */
+  target?: string
+}
+
+/** One change a runtime made to its copy of the files, to be applied to the namespace in order. */
+export type FsChange =
+  | { type: 'write'; path: string; data: Uint8Array; mode: number }
+  | { type: 'mkdir'; path: string }
+  /** Removes a file, or a folder with everything in it. */
+  | { type: 'remove'; path: string }
+  | { type: 'rename'; from: string; to: string }
+  | { type: 'symlink'; path: string; target: string }
+
 /** Storage the browser grants the origin. */
 export interface StorageReport {
   usage: number
@@ -216,6 +241,14 @@ export type WorkspaceApi = {
   exportZip: Call<InProject, Uint8Array, Progress>
   /** Every file of the workspace (workspace-relative paths), for quick open; `.git` left out. */
   listFiles: Call<InProject, string[]>
+  /**
+   * Every entry under `path` (absolute), for a runtime's in-memory copy: metadata of all, and the
+   * content of files of at most `maxBytes` (default 1 MiB) except inside folders named in `lazy`
+   * (e.g. `node_modules`, read on demand). Folders named in `skip` (e.g. `.git`) are left out.
+   */
+  snapshot: Call<InProject<{ path: string; skip?: string[]; lazy?: string[]; maxBytes?: number }>, SnapshotEntry[]>
+  /** Applies a runtime's changes in order, as one batch; one `files-changed` event names them all. */
+  applyChanges: Call<InProject<{ changes: FsChange[] }>, void>
   /** Searches the workspace's text files; results stream as progress; resolves to the totals. */
   search: Call<InProject<SearchQuery>, { files: number; matches: number; searched: number; truncated: boolean }, SearchProgress>
 }

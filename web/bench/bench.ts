@@ -11,6 +11,9 @@ import { searchFiles } from '../../worker/search'
 import { createWorkspaceClient, type WorkspaceClient } from '../workspace/client'
 import { discoverRefs, fetchPack } from '../../worker/git/smart-http'
 import { indexPack, warmUpPackIndexer } from '../../worker/git/pack'
+import { createPythonRunner, PYODIDE_INDEX_URL } from '../../worker/runtime/python'
+import { createEmbeddedRuntime, type EmbeddedRuntime } from '../runtime'
+import type { TestReport } from '../../shared/runtime'
 
 const encoder = new TextEncoder()
 const payload = (i: number) => encoder.encode(`// file ${i}\nexport const value${i} = ${i} // a small file of about ninety bytes.....\n`)
@@ -145,6 +148,111 @@ const coderBench = {
     if (found !== 1) throw new Error(`search found ${found} matches, expected 1`)
     return ms
   },
+
+  /**
+   * Loads pyodide in a new Python runner (`loadMs`), then runs `python -m unittest` over `files`
+   * (paths relative to the project folder, which becomes /workspace; `runMs`: from the run request,
+   * files included, to its exit). Rejects unless the run exits 0.
+   */
+  async pythonUnittest(files: Array<{ path: string; text: string }>): Promise<{ loadMs: number; runMs: number; output: string }> {
+    const runner = createPythonRunner({ indexURL: PYODIDE_INDEX_URL })
+    try {
+      const t0 = performance.now()
+      await runner.load()
+      const loadMs = performance.now() - t0
+      const request = {
+        argv: ['python', '-m', 'unittest'],
+        cwd: '/workspace',
+        env: {},
+        files: files.map((f) => ({ path: `/workspace/${f.path}`, data: encoder.encode(f.text), mode: 0o100644 })),
+      }
+      let output = ''
+      const io = { stdout: (t: string) => (output += t), stderr: (t: string) => (output += t) }
+      let code = -1
+      const runMs = await time(async () => {
+        code = (await runner.run(request, io)).code
+      })
+      if (code !== 0) throw new Error(`python -m unittest exited ${code}:\n${output}`)
+      return { loadMs, runMs, output }
+    } finally {
+      runner.dispose()
+    }
+  },
 }
+
+/** A project holding `files` (paths relative to /workspace), created through the workspace worker. */
+async function projectWith(files: Array<{ path: string; text: string }>): Promise<{ client: WorkspaceClient; projectId: string }> {
+  client ??= createWorkspaceClient()
+  await client.ready
+  const info = await client.rpc.call('createProject', { name: `runtime-bench-${n++}` })
+  await client.rpc.call('applyChanges', { projectId: info.id, changes: files.map((f) => ({ type: 'write' as const, path: `/workspace/${f.path}`, data: encoder.encode(f.text), mode: 0o100644 })) })
+  return { client, projectId: info.id }
+}
+
+const counts = (r: TestReport) => ({ passed: r.counts.passed, failed: r.counts.failed, total: r.counts.total })
+
+Object.assign(coderBench, {
+  /**
+   * Runs a shell line (e.g. `npm test`) in a new project holding `files`, on the embedded runtime:
+   * its exit code, its output, and the reports of the test runs it made (read back from /runs).
+   */
+  async runtimeCommand(files: Array<{ path: string; text: string }>, line: string): Promise<{ code: number; output: string; reports: TestReport[] }> {
+    const { client: c, projectId } = await projectWith(files)
+    const runtime = createEmbeddedRuntime(projectId)
+    try {
+      const process = runtime.spawn('sh', ['-c', line], { timeoutMs: 300_000 })
+      let output = ''
+      for await (const chunk of process.output) output += chunk.text
+      const status = await process.exit
+      const reports: TestReport[] = []
+      for (const id of status.runs) reports.push(JSON.parse(new TextDecoder().decode(await c.rpc.call('readFile', { projectId, path: `/runs/${id}/report.json` }))) as TestReport)
+      return { code: status.code, output, reports }
+    } finally {
+      runtime.dispose()
+      await c.rpc.call('deleteProject', { projectId }).catch(() => undefined)
+    }
+  },
+
+  /**
+   * The first test run of a project, on a runtime started just now (as when the IDE has just
+   * opened): from the request to the report (ms), including the runtime's start, copying the
+   * files, esbuild's start when the files need compiling, and the run.
+   */
+  async runtimeTestCold(files: Array<{ path: string; text: string }>, spec: { files?: string[]; runner?: 'node-test' | 'vitest' }): Promise<{ ms: number; counts: ReturnType<typeof counts> }> {
+    const { projectId } = await projectWith(files)
+    const t0 = performance.now()
+    const runtime = createEmbeddedRuntime(projectId)
+    try {
+      const report = await runtime.runTests(spec)
+      return { ms: performance.now() - t0, counts: counts(report) }
+    } finally {
+      runtime.dispose()
+    }
+  },
+
+  /**
+   * Edit → re-run, warm: a runtime that has run the tests once; then, `rounds` times, `edit.path`
+   * is rewritten (alternating two versions) through the workspace and `spec` re-run. Resolves to
+   * each round's time from the edit to the report (ms).
+   */
+  async runtimeTestWarm(files: Array<{ path: string; text: string }>, spec: { files?: string[]; runner?: 'node-test' | 'vitest' }, edit: { path: string; texts: [string, string] }, rounds = 5): Promise<{ ms: number[]; counts: ReturnType<typeof counts> }> {
+    const { client: c, projectId } = await projectWith(files)
+    const runtime: EmbeddedRuntime = createEmbeddedRuntime(projectId)
+    try {
+      await runtime.warm()
+      let report = await runtime.runTests(spec)
+      const ms: number[] = []
+      for (let i = 0; i < rounds; i++) {
+        const t0 = performance.now()
+        await c.rpc.call('writeFile', { projectId, path: `/workspace/${edit.path}`, data: encoder.encode(edit.texts[i % 2]!) })
+        report = await runtime.runTests(spec)
+        ms.push(performance.now() - t0)
+      }
+      return { ms, counts: counts(report) }
+    } finally {
+      runtime.dispose()
+    }
+  },
+})
 
 ;(window as unknown as { coderBench: typeof coderBench }).coderBench = coderBench

@@ -4,7 +4,9 @@ import type { ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
 import { createDialogs } from '../ui/dialogs'
-import { BranchIcon, FilesIcon, SearchIcon } from '../ui/icons'
+import { BranchIcon, FilesIcon, FlaskIcon, SearchIcon } from '../ui/icons'
+import { createEmbeddedRuntime, type EmbeddedRuntime } from '../runtime'
+import type { TerminalsApi } from '../terminal'
 import { commandFor, keyLabel, type Command } from './commands'
 import { EditorArea } from './EditorArea'
 import { FileTree } from './FileTree'
@@ -15,18 +17,36 @@ import { createProjectModel } from './model'
 import type { PaletteMode } from './Palette'
 import { createSession } from './session'
 import { StatusBar } from './StatusBar'
+import type { TestController } from './test-controller'
 
 /** The sidebar's views, as the activity bar lists them (clicking the open one hides the sidebar). */
 const VIEWS = [
   { id: 'files', label: 'Explorer', keys: 'Mod-Shift-e', icon: FilesIcon },
   { id: 'search', label: 'Search', keys: 'Mod-Shift-f', icon: SearchIcon },
   { id: 'git', label: 'Source control', keys: 'Ctrl-Shift-g', icon: BranchIcon },
+  { id: 'tests', label: 'Testing', keys: 'Mod-Shift-Semicolon', icon: FlaskIcon },
 ] as const
 
 // Loaded when first shown: the editor and the file tree come first.
 const GitPanel = lazy(() => import('./GitPanel').then((m) => ({ default: m.GitPanel })))
 const SearchPanel = lazy(() => import('./SearchPanel').then((m) => ({ default: m.SearchPanel })))
 const Palette = lazy(() => import('./Palette').then((m) => ({ default: m.Palette })))
+const TestsPanel = lazy(() => import('./TestsPanel').then((m) => ({ default: m.TestsPanel })))
+// xterm and the shell load with the panel's first showing, not with the IDE.
+const Terminals = lazy(() => import('../terminal').then((m) => ({ default: m.Terminals })))
+
+/** How a file runs in the terminal (`rel`: its path as typed there), or null when it does not. */
+function runLineFor(rel: string): string | null {
+  const quoted = /^[\w./@+-]+$/.test(rel) ? rel : `'${rel.replace(/'/g, `'\\''`)}'`
+  if (/\.(m|c)?js$|\.(m|c)?ts$/.test(rel)) return `node ${quoted}`
+  if (/\.py$/.test(rel)) return `python ${quoted}`
+  if (/\.wasm$/.test(rel)) return quoted.includes('/') ? quoted : `./${quoted}`
+  return null
+}
+
+/** Ctrl-keys the shell's line editing uses: in the terminal they are its, not the IDE's (Ctrl-W deletes a word). */
+const keptByTerminal = (e: KeyboardEvent) =>
+  e.ctrlKey && !e.shiftKey && !e.altKey && !e.metaKey && 'acdeklruw'.includes(e.key.toLowerCase()) && e.key.length === 1 && (e.target as Element | null)?.closest?.('.xterm') != null
 
 interface ProjectViewProps {
   client: WorkspaceClient
@@ -66,7 +86,7 @@ export function ProjectView(props: ProjectViewProps) {
   )
 }
 
-/** The workbench: activity bar, sidebar (files, search, git), editor, bottom panel, status bar. */
+/** The workbench: activity bar, sidebar (files, search, git, testing), editor, bottom panel (terminals, agent), status bar. */
 function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) {
   const model = createProjectModel(props.client, props.projectId, props.info ?? null)
   createEffect(() => props.info && model.setInfo(props.info))
@@ -92,6 +112,45 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
   createEffect(() => layout().sidebarVisible && layout().sidebar === 'git' && setGitMounted(true))
   const [searchMounted, setSearchMounted] = createSignal(false)
   createEffect(() => layout().sidebarVisible && layout().sidebar === 'search' && setSearchMounted(true))
+  // The bottom panel stays mounted once shown, so terminals keep running while it is hidden.
+  const [panelMounted, setPanelMounted] = createSignal(false)
+  createEffect(() => layout().panelVisible && setPanelMounted(true))
+  const [terminalMounted, setTerminalMounted] = createSignal(false)
+  createEffect(() => layout().panelVisible && layout().panel === 'terminal' && setTerminalMounted(true))
+
+  // The project's runtime: made when first needed (or when the browser is idle after opening), one per open project.
+  let runtime: EmbeddedRuntime | null = null
+  const getRuntime = () => (runtime ??= createEmbeddedRuntime(props.projectId))
+  onCleanup(() => runtime?.dispose())
+  let terminals: TerminalsApi | null = null
+  let onTerminals: ((api: TerminalsApi) => void) | null = null
+  /** Shows the terminal panel and hands `fn` its API (once the panel's code has loaded). */
+  const withTerminals = (fn: (api: TerminalsApi) => void) => {
+    update({ panelVisible: true, panel: 'terminal' })
+    if (terminals) fn(terminals)
+    else onTerminals = fn
+  }
+  // The test controller (and the Testing view) load when first asked for.
+  const [tests, setTests] = createSignal<TestController | null>(null)
+  let testsLoading: Promise<TestController> | null = null
+  const loadTests = () =>
+    (testsLoading ??= import('./test-controller').then((m) => {
+      const controller = m.createTestController({
+        projectId: props.projectId,
+        clientId: props.client.id,
+        runTestsLive: (spec, onEvent, onOutput) => getRuntime().runTestsLive(spec, onEvent, onOutput),
+        onWorkspaceEvent: (fn) => model.onEvent(fn),
+      })
+      if (closed) controller.dispose()
+      else setTests(controller)
+      return controller
+    }))
+  let closed = false
+  onCleanup(() => {
+    closed = true
+    tests()?.dispose()
+  })
+  createEffect(() => layout().sidebarVisible && layout().sidebar === 'tests' && void loadTests())
   let focusSearch: (() => void) | undefined
   /** Set when search should take focus as soon as its (lazily loaded) panel is there. */
   let searchFocusPending = false
@@ -103,7 +162,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     model.dispose()
   })
 
-  const showSidebar = (view: 'files' | 'search' | 'git') => {
+  const showSidebar = (view: 'files' | 'search' | 'git' | 'tests') => {
     update({ sidebar: view, sidebarVisible: true })
     if (view === 'search') {
       if (focusSearch) queueMicrotask(focusSearch)
@@ -117,6 +176,12 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     { id: 'search', title: 'Search: Find in Files', keys: 'Mod-Shift-f', run: () => showSidebar('search') },
     { id: 'explorer', title: 'View: Show Explorer', keys: 'Mod-Shift-e', run: () => showSidebar('files') },
     { id: 'scm', title: 'View: Show Source Control', keys: 'Ctrl-Shift-g', run: () => showSidebar('git') },
+    { id: 'testing', title: 'View: Show Testing', keys: 'Mod-Shift-Semicolon', run: () => showSidebar('tests') },
+    { id: 'runTests', title: 'Test: Run All Tests', keys: 'Mod-;', run: () => runAllTests() },
+    { id: 'run', title: 'Run: Run Active File (or npm start)', keys: 'F5', run: () => runActive() },
+    { id: 'runNoDebug', title: 'Run: Run Without Debugging', keys: 'Ctrl-F5', run: () => runActive() },
+    { id: 'newTerminal', title: 'Terminal: New Terminal', keys: 'Ctrl-Shift-Backquote', run: () => newTerminal() },
+    { id: 'terminal', title: 'View: Show Terminal', keys: 'Ctrl-Backquote', run: () => withTerminals((t) => t.focus()) },
     { id: 'sidebar', title: 'View: Toggle Sidebar', keys: 'Mod-b', run: () => update({ sidebarVisible: !layout().sidebarVisible }) },
     { id: 'panel', title: 'View: Toggle Panel', keys: 'Mod-j', run: () => update({ panelVisible: !layout().panelVisible }) },
     { id: 'save', title: 'File: Save', keys: 'Mod-s', run: () => session.saveThroughEditor() },
@@ -132,6 +197,36 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     { id: 'download', title: 'File: Download Project as .zip', run: () => download() },
     { id: 'projects', title: 'Go to Projects', run: () => props.back() },
   ]
+
+  async function runAllTests() {
+    showSidebar('tests')
+    const controller = await loadTests()
+    await controller.start({ kind: 'all' })
+  }
+
+  function newTerminal() {
+    // The panel's first showing opens a terminal by itself.
+    if (terminals) withTerminals((t) => t.create())
+    else withTerminals((t) => t.focus())
+  }
+
+  /** Runs the active file in a terminal (node, python, a .wasm), or `npm start` when there is no runnable file. */
+  async function runActive() {
+    const path = activeFile()
+    const rel = path?.startsWith('/workspace/') ? path.slice('/workspace/'.length) : null
+    const line = rel === null ? null : runLineFor(rel)
+    if (path && line) {
+      if (session.state.tabs.find((t) => t.key === path)?.dirty) await session.save(path)
+      withTerminals((t) => t.run((cwd) => (cwd === '/workspace' ? line : runLineFor(path)!)))
+      return
+    }
+    const pkg = await props.client.rpc.call('readFile', { projectId: props.projectId, path: '/workspace/package.json' }).then(
+      (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as { scripts?: Record<string, string> },
+      () => null,
+    )
+    if (pkg?.scripts?.start) withTerminals((t) => t.run('npm start'))
+    else notify('Nothing to run: open a .js, .ts, .py or .wasm file, or add a "start" script to package.json.', 'info')
+  }
 
   async function download() {
     try {
@@ -163,7 +258,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
   }
 
   const onKeyDown = (e: KeyboardEvent) => {
-    if (palette() || document.querySelector('.dialog-backdrop')) return
+    if (palette() || document.querySelector('.dialog-backdrop') || keptByTerminal(e)) return
     const command = commandFor(e, commands)
     if (!command) return
     e.preventDefault()
@@ -176,7 +271,13 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     window.addEventListener('keydown', onKeyDown, true)
     window.addEventListener('pagehide', onHide)
     document.addEventListener('visibilitychange', onVisibility)
-    void session.restore().finally(() => model.start())
+    void session.restore().finally(() => {
+      model.start()
+      // Warm the runtime once the page is idle: it copies the files and starts esbuild, so the first run is quick.
+      const warm = () => void getRuntime().warm().catch((e: unknown) => console.warn('runtime: could not warm up', e))
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(warm, { timeout: 5000 })
+      else setTimeout(warm, 1000)
+    })
   })
   onCleanup(() => {
     window.removeEventListener('keydown', onKeyDown, true)
@@ -197,6 +298,9 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
         <strong class="project-name">{model.info()?.name}</strong>
         <span class="origin hint">{model.info()?.url ?? 'local project'}</span>
         <span class="spacer" />
+        <button type="button" class="small run-button" title={`Run the active file, or npm start (${keyLabel('F5')}; without debugging ${keyLabel('Ctrl-F5')})`} onClick={() => void runActive().catch((e: unknown) => notify((e as Error).message))}>
+          ▶ Run
+        </button>
         <button type="button" class="small" title="Download the project, its git history included, as a .zip" onClick={() => void download()}>Download .zip</button>
         <button type="button" class="small" title={`Go to File (${keyLabel('Mod-p')})`} onClick={() => setPalette('files')}>Go to file…</button>
         <button type="button" class="small" title={`Show All Commands (${keyLabel('Mod-Shift-p')})`} onClick={() => setPalette('commands')}>Commands…</button>
@@ -211,6 +315,9 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
                   <v.icon />
                   <Show when={v.id === 'git' && model.status().length > 0}>
                     <span class="count-badge">{model.status().length}</span>
+                  </Show>
+                  <Show when={v.id === 'tests' && (tests()?.counts().failed ?? 0) > 0}>
+                    <span class="count-badge failed">{tests()!.counts().failed}</span>
                   </Show>
                 </button>
               )
@@ -244,6 +351,9 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
                 <GitPanel model={model} settings={props.settings} dialogs={dialogs} onDiff={(path) => void session.openDiff(`/workspace/${path}`)} onOpen={(path) => void session.open(path)} openSettings={props.openSettings} />
               </Show>
             </div>
+            <div class="sidebar-view" style={{ display: layout().sidebar === 'tests' ? 'flex' : 'none' }}>
+              <Show when={tests()}>{(controller) => <TestsPanel controller={controller()} onOpen={(path, at) => void session.open(path, at)} />}</Show>
+            </div>
           </aside>
           <Splitter axis="x" label="Resize sidebar" size={() => layout().sidebarWidth} resize={(sidebarWidth) => update({ sidebarWidth })} />
         </Show>
@@ -251,21 +361,43 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
           <EditorArea session={session} settings={editorSettings()} />
           <Show when={layout().panelVisible}>
             <Splitter axis="y" label="Resize panel" invert size={() => layout().panelHeight} resize={(panelHeight) => update({ panelHeight })} />
-            <section class="bottom-panel" aria-label="Panel">
+          </Show>
+          <Show when={panelMounted()}>
+            <section class="bottom-panel" aria-label="Panel" style={{ display: layout().panelVisible ? 'flex' : 'none' }}>
               <div class="panel-tabs" role="tablist">
                 <button type="button" role="tab" aria-selected={layout().panel === 'terminal'} onClick={() => update({ panel: 'terminal' })}>Terminal</button>
                 <button type="button" role="tab" aria-selected={layout().panel === 'agent'} onClick={() => update({ panel: 'agent' })}>Agent</button>
                 <span class="spacer" />
                 <button type="button" class="small" aria-label="Close panel" onClick={() => update({ panelVisible: false })}>×</button>
               </div>
-              <div class="panel-body" data-slot={layout().panel}>
-                <p class="hint">{layout().panel === 'terminal' ? 'The terminal runs your project’s commands here once the in-tab runtime is installed.' : 'MechaCoder’s live feed appears here when you hand it a task.'}</p>
+              <div class="panel-body" data-slot="terminal" style={{ display: layout().panel === 'terminal' ? 'block' : 'none' }}>
+                <Show when={terminalMounted()}>
+                  <Terminals
+                    runtime={{ spawn: (command, args, options) => getRuntime().spawn(command, args, options) }}
+                    theme={props.theme}
+                    ref={(api) => {
+                      terminals = api
+                      const pending = onTerminals
+                      onTerminals = null
+                      if (pending) queueMicrotask(() => pending(api))
+                    }}
+                  />
+                </Show>
+              </div>
+              <div class="panel-body" data-slot="agent" style={{ display: layout().panel === 'agent' ? 'block' : 'none' }}>
+                <p class="hint">MechaCoder’s live feed appears here when you hand it a task.</p>
               </div>
             </section>
           </Show>
         </main>
       </div>
-      <StatusBar model={model} onBranch={() => showSidebar('git')} onChanges={() => showSidebar('git')} />
+      <StatusBar
+        model={model}
+        onBranch={() => showSidebar('git')}
+        onChanges={() => showSidebar('git')}
+        tests={tests() && tests()!.phase() !== 'idle' ? { passed: tests()!.counts().passed, failed: tests()!.counts().failed, running: tests()!.phase() === 'running' } : null}
+        onTests={() => showSidebar('tests')}
+      />
       <Show when={palette()}>
         {(mode) => <Palette model={model} mode={mode()} commands={commands} onOpenFile={(path) => void session.open(path)} close={() => (setPalette(null), session.editor()?.focus())} />}
       </Show>

@@ -2,8 +2,15 @@ import { For, Show, createSignal, onCleanup } from 'solid-js'
 import { formatBytes } from '../format'
 import type { ProjectModel } from './model'
 
-/** Branch, number of changes, online/offline, storage used and background tasks, along the bottom. */
-export function StatusBar(props: { model: ProjectModel; onBranch(): void; onChanges(): void }) {
+/** Branch, number of changes, the last test run, online/offline, storage used and background tasks, along the bottom. */
+export function StatusBar(props: {
+  model: ProjectModel
+  onBranch(): void
+  onChanges(): void
+  /** The last test run's outcome, once there is one. */
+  tests?: { passed: number; failed: number; running: boolean } | null
+  onTests?(): void
+}) {
   const [online, setOnline] = createSignal(navigator.onLine)
   const [usage, setUsage] = createSignal<number | null>(null)
   const update = () => setOnline(navigator.onLine)
@@ -26,6 +33,13 @@ export function StatusBar(props: { model: ProjectModel; onBranch(): void; onChan
       <button type="button" class="item changes" title="Show changes" onClick={props.onChanges}>
         {changes()} change{changes() === 1 ? '' : 's'}
       </button>
+      <Show when={props.tests}>
+        {(t) => (
+          <button type="button" class="item tests" classList={{ failed: t().failed > 0 }} title="Show test results" onClick={() => props.onTests?.()}>
+            {t().running ? '◌ Testing…' : `✓ ${t().passed} ✗ ${t().failed}`}
+          </button>
+        )}
+      </Show>
       <For each={props.model.tasks()}>
         {(t) => (
           <span class="item task" role="status">

@@ -2,7 +2,10 @@
 export interface Command {
   id: string
   title: string
-  /** CodeMirror-style key spec: `Mod-Shift-p` (Mod is Cmd on macOS, Ctrl elsewhere). */
+  /**
+   * CodeMirror-style key spec: `Mod-Shift-p` (Mod is Cmd on macOS, Ctrl elsewhere). A punctuation
+   * key held with Shift is named by its physical key: `Ctrl-Shift-Backquote`.
+   */
   keys?: string
   run(): unknown
 }
@@ -33,12 +36,15 @@ export function matchesKey(event: KeyboardEvent, spec: string): boolean {
   )
 }
 
+/** Keys named by their physical key (`event.code`) in specs, as labels show them. */
+const KEY_NAMES: Record<string, string> = { Backquote: '`', Semicolon: ';', Quote: "'", Comma: ',', Period: '.', Slash: '/' }
+
 /** `Mod-Shift-p` → `Ctrl+Shift+P` (or `⌘⇧P` on macOS), for menus and the palette. */
 export function keyLabel(spec: string): string {
   const parts = spec.split('-')
   const key = parts.pop()!
   const mods = parts.map((p) => (p === 'Mod' ? (isMac ? '⌘' : 'Ctrl') : p === 'Shift' ? (isMac ? '⇧' : 'Shift') : p === 'Alt' ? (isMac ? '⌥' : 'Alt') : p))
-  const k = key.length === 1 ? key.toUpperCase() : key
+  const k = key.length === 1 ? key.toUpperCase() : (KEY_NAMES[key] ?? key)
   return isMac ? [...mods, k].join('') : [...mods, k].join('+')
 }
 

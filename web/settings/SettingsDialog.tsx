@@ -9,6 +9,7 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
   const [theme, setTheme] = createSignal(props.settings.theme)
   const [fontSize, setFontSize] = createSignal(String(props.settings.fontSize))
   const [tabSize, setTabSize] = createSignal(String(props.settings.tabSize))
+  const [webcontainer, setWebcontainer] = createSignal(props.settings.webcontainer)
   const [error, setError] = createSignal<string | null>(null)
   const submit = (e: Event) => {
     e.preventDefault()
@@ -17,7 +18,7 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
     const ts = Number(tabSize())
     if (!Number.isInteger(fs) || fs < 8 || fs > 40) return setError('Font size must be a whole number from 8 to 40.')
     if (!Number.isInteger(ts) || ts < 1 || ts > 16) return setError('Tab size must be a whole number from 1 to 16.')
-    props.save({ author: { name: name().trim(), email: email().trim() }, theme: theme(), fontSize: fs, tabSize: ts })
+    props.save({ author: { name: name().trim(), email: email().trim() }, theme: theme(), fontSize: fs, tabSize: ts, webcontainer: webcontainer() })
     props.close()
   }
   return (
@@ -46,6 +47,10 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
             Tab size <input name="tab-size" type="number" min="1" max="16" value={tabSize()} onInput={(e) => setTabSize(e.currentTarget.value)} />
           </label>
         </div>
+        <label class="checkbox">
+          <input name="webcontainer" type="checkbox" checked={webcontainer()} onChange={(e) => setWebcontainer(e.currentTarget.checked)} />
+          Run commands in WebContainer when online (StackBlitz-hosted; falls back to the embedded runtime)
+        </label>
         {error() && <p class="error" role="alert">{error()}</p>}
         <div class="actions">
           <button type="button" onClick={props.close}>Cancel</button>

@@ -8,10 +8,12 @@ export interface Settings {
   theme: 'system' | 'light' | 'dark'
   fontSize: number
   tabSize: number
+  /** Run commands in WebContainer (online, StackBlitz-hosted) instead of the embedded runtime. */
+  webcontainer: boolean
 }
 
 const KEY = 'coder.settings'
-export const DEFAULT_SETTINGS: Settings = { author: { name: '', email: '' }, theme: 'system', fontSize: 13, tabSize: 2 }
+export const DEFAULT_SETTINGS: Settings = { author: { name: '', email: '' }, theme: 'system', fontSize: 13, tabSize: 2, webcontainer: false }
 
 /** Settings from stored JSON, with anything missing or out of range replaced by its default. */
 export function parseSettings(raw: string | null): Settings {
@@ -23,6 +25,7 @@ export function parseSettings(raw: string | null): Settings {
       theme: v.theme === 'light' || v.theme === 'dark' ? v.theme : 'system',
       fontSize: int(v.fontSize, 8, 40, DEFAULT_SETTINGS.fontSize),
       tabSize: int(v.tabSize, 1, 16, DEFAULT_SETTINGS.tabSize),
+      webcontainer: v.webcontainer === true,
     }
   } catch {
     return DEFAULT_SETTINGS

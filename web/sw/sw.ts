@@ -15,6 +15,8 @@
  *   goes to the network and is cached when it succeeds.
  * - navigations: network first; the cached index.html when the network fails or has not answered
  *   within NAVIGATION_TIMEOUT_MS, for every SPA route. Navigation responses are never cached.
+ * - `/preview/<projectId>/<path>`: the project's workspace files, read from its database on every
+ *   request (./preview.ts), never cached.
  * - everything else passes through untouched: other methods, `/api/`, `/git/`, other origins.
  *
  * Updates: a new version installs in the background; from then on a reload runs it, online (the
@@ -26,6 +28,7 @@
  */
 import { unreachable } from '../../shared/errors'
 import type { CurrentReply, PageMessage, ShellManifest } from '../../shared/offline'
+import { PREVIEW_PREFIX, servePreview } from './preview'
 
 declare const self: ServiceWorkerGlobalScope
 /** Replaced at build time with this build's manifest. */
@@ -74,7 +77,10 @@ async function activate(): Promise<void> {
 function onFetch(event: FetchEvent): void {
   const { request } = event
   const url = new URL(request.url)
-  if (request.method !== 'GET' || url.origin !== self.location.origin) return
+  if (url.origin !== self.location.origin) return
+  // Read from the project's database on every request: never cached, works offline.
+  if (url.pathname.startsWith(PREVIEW_PREFIX)) return event.respondWith(servePreview(request, url))
+  if (request.method !== 'GET') return
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/git/')) return
   if (request.mode === 'navigate') event.respondWith(navigate(request))
   else if (url.pathname.startsWith('/assets/') && !request.headers.has('range')) event.respondWith(asset(event, url.pathname))

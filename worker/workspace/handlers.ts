@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors'
 import { basename, dirname, joinPath, mkdirp, normalizePath } from '../../shared/namespace'
 import type { Handlers } from '../../shared/rpc'
-import { isValidBranchName, type DirEntry, type FileVersion, type LocalFile, type OpenedFile, type SaveOutcome, type WorkspaceApi, type WorkspaceEvent } from '../../shared/protocol'
+import { isValidBranchName, type DirEntry, type FsChange, type SnapshotEntry, type FileVersion, type LocalFile, type OpenedFile, type SaveOutcome, type WorkspaceApi, type WorkspaceEvent } from '../../shared/protocol'
 import type { Stat } from '../../shared/namespace'
 import { removeTree } from '../namespace'
 import { isBinary } from '../git/repo'
@@ -268,8 +268,87 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
       const name = p.info.name.replace(/[^\w.-]+/g, '-') || 'project'
       return zipDirectory(p.namespace, '/workspace', name, { signal, onProgress: progress })
     },
+    async snapshot({ projectId, path, skip = ['.git'], lazy = [], maxBytes = 1024 * 1024 }) {
+      const p = await open(projectId)
+      return snapshotTree(p.namespace, nsPath(path), new Set(skip), new Set(lazy), maxBytes)
+    },
+    async applyChanges({ projectId, changes }) {
+      if (!Array.isArray(changes)) throw new AppError('BAD_INPUT', 'changes must be a list')
+      if (changes.length === 0) return
+      const p = await open(projectId)
+      const paths = new Set<string>()
+      await p.namespace.batch(async () => {
+        for (const change of changes) for (const path of await applyChange(p, change)) paths.add(path)
+      })
+      filesChanged(projectId, [...paths])
+    },
     listFiles: async ({ projectId }) => listFiles((await open(projectId)).namespace, '/workspace'),
     search: async ({ projectId, ...query }, { signal, progress }) => searchFiles((await open(projectId)).namespace, '/workspace', query, { signal, onProgress: progress }),
+  }
+}
+
+type Ns = OpenProject['namespace']
+
+/** Reads a folder's entries breadth-first, sixteen reads at a time (IndexedDB serves them in parallel). */
+async function snapshotTree(ns: Ns, root: string, skip: Set<string>, lazy: Set<string>, maxBytes: number): Promise<SnapshotEntry[]> {
+  const out: SnapshotEntry[] = []
+  const reads: Array<() => Promise<void>> = []
+  async function visit(dir: string, readContent: boolean): Promise<void> {
+    for (const name of await ns.readdir(dir)) {
+      if (skip.has(name)) continue
+      const path = joinPath(dir, name)
+      const s = await ns.lstat(path)
+      const entry: SnapshotEntry = { path, type: s.type, mode: s.mode, size: s.size, mtimeMs: s.mtimeMs, version: versionOf(s) }
+      out.push(entry)
+      if (s.type === 'dir') await visit(path, readContent && !lazy.has(name))
+      else if (s.type === 'symlink') entry.target = await ns.readlink(path)
+      else if (readContent && s.size <= maxBytes) reads.push(async () => void (entry.data = await ns.readFile(path)))
+    }
+  }
+  await visit(root, true)
+  for (let i = 0; i < reads.length; i += 16) await Promise.all(reads.slice(i, i + 16).map((read) => read()))
+  return out
+}
+
+/** Applies one change a runtime made; returns the paths it touched. Only writable mounts accept them. */
+async function applyChange(p: OpenProject, change: FsChange): Promise<string[]> {
+  const ns = p.namespace
+  switch (change.type) {
+    case 'write': {
+      const path = nsPath(change.path)
+      if (!(change.data instanceof Uint8Array)) throw new AppError('BAD_INPUT', `no content for '${path}'`)
+      await mkdirp(ns, dirname(path))
+      await ns.writeFile(path, change.data, { mode: change.mode & 0o111 ? 0o755 : 0o644 })
+      return [path]
+    }
+    case 'mkdir': {
+      const path = nsPath(change.path)
+      await mkdirp(ns, path)
+      return [path]
+    }
+    case 'remove': {
+      const path = nsPath(change.path)
+      if (ns.resolve(path)?.path === '/') throw new AppError('BAD_INPUT', `'${path}' is a mount point and cannot be deleted`)
+      const there = await ns.lstat(path).then(() => true, () => false)
+      if (there) await removeTree(ns, path)
+      return [path]
+    }
+    case 'rename': {
+      const [from, to] = [nsPath(change.from), nsPath(change.to)]
+      await mkdirp(ns, dirname(to))
+      const target = await ns.lstat(to).catch(() => null)
+      if (target?.type === 'dir') await removeTree(ns, to)
+      await ns.rename(from, to)
+      return [from, to]
+    }
+    case 'symlink': {
+      const path = nsPath(change.path)
+      await mkdirp(ns, dirname(path))
+      await ns.symlink(change.target, path)
+      return [path]
+    }
+    default:
+      throw new AppError('BAD_INPUT', `unknown change '${(change as { type: string }).type}'`)
   }
 }
 

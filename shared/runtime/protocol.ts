@@ -1,0 +1,44 @@
+import type { ExitStatus, OutputChunk, TestReport, TestRunnerKind } from './types'
+import type { TestEvent } from './events'
+
+type Call<P, R, G = never> = { params: P; result: R; progress: G }
+
+/** What a running process or test run streams: output, and (for test runs) test events. */
+export interface RunProgress {
+  output?: OutputChunk[]
+  events?: TestEvent[]
+}
+
+/** A process to start; `pid` is the caller's name for it (for `input`). */
+export interface SpawnRequest {
+  projectId: string
+  pid: string
+  command: string
+  args: string[]
+  cwd?: string
+  env?: Record<string, string>
+  /** The whole stdin; absent when it comes from the terminal through `input`. */
+  stdin?: string
+  timeoutMs?: number
+}
+
+/**
+ * The page ⇄ runtime-worker API. The page hands the worker a port to the workspace worker first
+ * (a `{ kind: 'connect', port }` message), then calls these. Cancelling `spawn` or `runTests`
+ * interrupts the process (Ctrl-C).
+ */
+export type RuntimeApi = {
+  /** Copies the project's files and starts the compiler, so the first run does not wait for either. */
+  open: Call<{ projectId: string }, void>
+  spawn: Call<SpawnRequest, ExitStatus, RunProgress>
+  /** Text typed into a running process's terminal; null ends its stdin (Ctrl-D). */
+  input: Call<{ pid: string; text: string | null }, void>
+  runTests: Call<{ projectId: string; files?: string[]; testName?: string; runner?: TestRunnerKind; timeoutMs?: number }, TestReport, RunProgress>
+}
+
+/** The first message the page posts to a runtime worker: its port to the workspace. */
+export interface RuntimeConnect {
+  kind: 'connect'
+  /** A MessagePort (typed loosely: this module has no DOM types). */
+  port: unknown
+}

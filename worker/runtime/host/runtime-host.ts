@@ -1,0 +1,550 @@
+import { AppError } from '../../../shared/errors'
+import { basename, dirname, joinPath, normalizePath } from '../../../shared/namespace'
+import type { FsChange } from '../../../shared/protocol'
+import type { Handlers } from '../../../shared/rpc'
+import { createReport, type ExitStatus, type OutputChunk, type RunProgress, type RuntimeApi, type TestEvent, type TestReport } from '../../../shared/runtime'
+import { compileLoader, MODULE_EXTENSIONS } from '../modules'
+import type { CompiledModule } from '../sandbox/loader'
+import type { PythonRunner } from '../python'
+import { runCommandLine, type CommandContext, type ShellHost, type ShellIo } from '../shell'
+import type { Compiler } from './compiler'
+import { createMirror, LAZY_FOLDERS, type Mirror } from './mirror'
+import type { SandboxExit, SandboxProcess, Sandboxes, SyncAnswer } from './sandboxes'
+import { discoverTests, newRunId, reportFiles, runTestFiles } from './tests'
+import type { WorkspaceLink } from './workspace-link'
+
+/** What the runtime host is made of (its composition root wires the real ones). */
+export interface RuntimeHostOptions {
+  link: WorkspaceLink
+  compiler: Compiler
+  sandboxes: Sandboxes
+  /** Made on the first Python command (loading pyodide takes seconds). */
+  python: () => PythonRunner
+  /** The page's origin, to tell the runtime's own stack frames from the program's. */
+  origin: string
+}
+
+/** The environment every process starts with. */
+export const DEFAULT_ENV: Record<string, string> = {
+  HOME: '/workspace',
+  PATH: '/workspace/node_modules/.bin:/usr/local/bin:/usr/bin:/bin',
+  SHELL: '/bin/sh',
+  TERM: 'xterm-256color',
+  USER: 'coder',
+  LANG: 'en_US.UTF-8',
+  NODE_ENV: 'development',
+}
+
+interface ProjectState {
+  id: string
+  mirror: Mirror
+  compiled: Map<string, { source: string; result: CompiledModule }>
+  /** Applies changes to the copy at once and to the workspace in order. */
+  commit(changes: FsChange[]): void
+  /** Resolves when every committed change is in the workspace. */
+  flush(): Promise<void>
+}
+
+/** A run's bookkeeping: stdin for the running process, test reports written. */
+interface RunState {
+  runs: string[]
+  current: SandboxProcess | null
+  timedOut: boolean
+  interrupted: boolean
+}
+
+const decoder = new TextDecoder()
+
+/** The runtime worker's handlers: processes, shells and test runs over each project's mirror. */
+export function createRuntimeHost(options: RuntimeHostOptions): Handlers<RuntimeApi> {
+  const { link, compiler, sandboxes } = options
+  const projects = new Map<string, Promise<ProjectState>>()
+  const running = new Map<string, RunState>()
+  let python: PythonRunner | null = null
+
+  function openProject(projectId: string): Promise<ProjectState> {
+    if (typeof projectId !== 'string' || !projectId) throw new AppError('BAD_INPUT', 'a project id is required')
+    let state = projects.get(projectId)
+    if (!state) {
+      state = (async () => {
+        await link.ready
+        await link.rpc.call('openProject', { projectId })
+        const mirror = createMirror(link, projectId)
+        await mirror.loaded
+        let writes: Promise<void> = Promise.resolve()
+        let failed: unknown = null
+        const p: ProjectState = {
+          id: projectId,
+          mirror,
+          compiled: new Map(),
+          commit(changes) {
+            if (!changes.length) return
+            mirror.apply(changes)
+            writes = writes.then(() => link.rpc.call('applyChanges', { projectId, changes })).catch((error: unknown) => void (failed = error))
+          },
+          async flush() {
+            await writes
+            if (failed) {
+              const error = failed
+              failed = null
+              throw new AppError('STORAGE', `the runtime could not save a file change: ${error instanceof Error ? error.message : String(error)}`)
+            }
+          },
+        }
+        return p
+      })()
+      projects.set(projectId, state)
+      state.catch(() => projects.delete(projectId))
+    }
+    return state
+  }
+
+  /** Compiles every module file outside node_modules that changed since the last run. */
+  async function precompile(p: ProjectState): Promise<Record<string, CompiledModule>> {
+    const out: Record<string, CompiledModule> = {}
+    const jobs: Array<Promise<void>> = []
+    for (const entry of p.mirror.entries()) {
+      if (entry.type !== 'file' || !entry.data || !MODULE_EXTENSIONS.test(entry.path) || entry.path.includes('/node_modules/')) continue
+      const source = decoder.decode(entry.data)
+      const cached = p.compiled.get(entry.path)
+      if (cached && cached.source === source) {
+        out[entry.path] = cached.result
+        continue
+      }
+      const loader = compileLoader(entry.path, source, p.mirror.packageType(entry.path))
+      if (!loader) continue
+      jobs.push(
+        compiler.compile(entry.path, source, loader).then(
+          (result) => void p.compiled.set(entry.path, { source, result: (out[entry.path] = result) }),
+          // Requiring the file reports the syntax error, as Node would; other files still run.
+          (error: unknown) => void (out[entry.path] = { code: `throw new SyntaxError(${JSON.stringify(error instanceof Error ? error.message : String(error))})`, map: null }),
+        ),
+      )
+    }
+    await Promise.all(jobs)
+    return out
+  }
+
+  function answerFor(p: ProjectState): SyncAnswer {
+    return async (request) => {
+      if (request.op === 'read') return p.mirror.read(request.path)
+      const loader = compileLoader(request.path, request.source, p.mirror.packageType(request.path)) ?? 'js'
+      return new TextEncoder().encode(JSON.stringify(await compiler.compile(request.path, request.source, loader)))
+    }
+  }
+
+  /** Runs one sandboxed process to its end, streaming its output and committing its file changes. */
+  async function runSandbox(p: ProjectState, run: RunState, spec: { mode: 'node' | 'test' | 'wasi'; argv: string[]; cwd: string; env: Record<string, string>; stdin: string | null; test?: NonNullable<Parameters<Sandboxes['start']>[0]['test']> }, io: ShellIo, signal: AbortSignal, onEvent?: (e: TestEvent) => void): Promise<SandboxExit> {
+    const compiled = spec.mode === 'wasi' ? {} : await precompile(p)
+    const process = sandboxes.start(
+      { mode: spec.mode, argv: spec.argv, env: spec.env, cwd: spec.cwd, entries: p.mirror.entries(), compiled, stdin: spec.stdin, test: spec.test ?? null, columns: 100, origin: options.origin },
+      {
+        output: (chunks) => {
+          for (const c of chunks) (c.stream === 'stdout' ? io.stdout : io.stderr)(c.text)
+        },
+        changes: (changes) => p.commit(changes),
+        testEvent: onEvent,
+      },
+      { answer: answerFor(p) },
+    )
+    const previous = run.current
+    run.current = process
+    const onAbort = () => process.kill(run.timedOut ? 'SIGKILL' : 'SIGINT')
+    signal.addEventListener('abort', onAbort)
+    if (signal.aborted) onAbort()
+    try {
+      return await process.exit
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      run.current = previous
+    }
+  }
+
+  /** The shell's view of a project: file operations on the mirror, programs in sandboxes. */
+  function shellHost(p: ProjectState, run: RunState): ShellHost {
+    const kind = (path: string) => p.mirror.get(path)?.type ?? (path === '/workspace' || path === '/tmp' ? 'dir' : null)
+    const host: ShellHost = {
+      fs: {
+        kind,
+        list: (path) => {
+          const prefix = `${path === '/' ? '' : path}/`
+          return p.mirror.entries().filter((e) => e.path.startsWith(prefix) && !e.path.slice(prefix.length).includes('/')).map((e) => basename(e.path)).sort()
+        },
+        size: (path) => p.mirror.get(path)?.size ?? 0,
+        read: async (path) => {
+          const data = await p.mirror.read(path)
+          if (!data) throw new Error(`${path}: No such file`)
+          return data
+        },
+        write: (path, data) => p.commit([{ type: 'write', path, data, mode: p.mirror.get(path)?.mode ?? 0o100644 }]),
+        mkdir: (path) => p.commit([{ type: 'mkdir', path }]),
+        remove: (path) => p.commit([{ type: 'remove', path }]),
+        rename: (from, to) => p.commit([{ type: 'rename', from, to }]),
+      },
+      exec: (argv, ctx) => execProgram(p, run, host, argv, ctx),
+    }
+    return host
+  }
+
+  function resolvePath(cwd: string, path: string): string {
+    return normalizePath(path.startsWith('/') ? path : joinPath(cwd, path))
+  }
+
+  /** The nearest package.json from `cwd` up: its folder and its parsed content. */
+  async function findPackage(p: ProjectState, cwd: string): Promise<{ dir: string; json: { scripts?: Record<string, string>; name?: string } } | null> {
+    for (let dir = cwd; dir.startsWith('/workspace'); dir = dirname(dir)) {
+      const data = await p.mirror.read(`${dir}/package.json`)
+      if (data) {
+        try {
+          return { dir, json: JSON.parse(decoder.decode(data)) as { scripts?: Record<string, string> } }
+        } catch (error) {
+          throw new Error(`${dir}/package.json is not valid JSON: ${(error as Error).message}`)
+        }
+      }
+      if (dir === '/workspace') break
+    }
+    return null
+  }
+
+  /** node --test / vitest over `filters`, printing like the real runner; writes the report to /runs. */
+  async function testCommand(p: ProjectState, run: RunState, runner: 'node-test' | 'vitest', command: string, filters: string[], testName: string | undefined, ctx: CommandContext, onEvent?: (e: TestEvent) => void): Promise<TestReport> {
+    const files = discoverTests(runner, p.mirror.entries().filter((e) => e.type === 'file').map((e) => e.path), ctx.cwd, filters)
+    const report = await runTestFiles({
+      runner,
+      command,
+      files,
+      io: ctx.io,
+      signal: ctx.signal,
+      onEvent,
+      runFile: async (file, emit) => {
+        const t0 = performance.now()
+        const exit = await runSandbox(p, run, { mode: 'test', argv: ['node', file], cwd: ctx.cwd, env: ctx.env, stdin: '', test: { runner, file: file.replace(/^\/workspace\//, ''), testName } }, ctx.io, ctx.signal, emit)
+        const error = exit.tests?.error ?? (exit.tests ? null : { message: exit.timedOut ? 'the test file timed out' : exit.signal ? `the test file was stopped (${exit.signal})` : `the test file's process exited with code ${exit.code}`, stack: null, location: null })
+        return { tests: exit.tests?.tests ?? [], error, durationMs: performance.now() - t0, code: exit.code }
+      },
+    })
+    await saveReport(p, run, report)
+    return report
+  }
+
+  async function saveReport(p: ProjectState, run: RunState, report: TestReport): Promise<void> {
+    await link.rpc.call('applyChanges', { projectId: p.id, changes: reportFiles(report).map((f) => ({ type: 'write' as const, path: f.path, data: f.data, mode: 0o100644 })) })
+    run.runs.push(report.id)
+  }
+
+  const failedExit = (report: TestReport) => (report.counts.failed > 0 || report.files.some((f) => f.error) || report.files.length === 0 ? 1 : 0)
+
+  async function execProgram(p: ProjectState, run: RunState, host: ShellHost, argv: string[], ctx: CommandContext): Promise<number | null> {
+    const [name, ...args] = argv as [string, ...string[]]
+    const exitCode = (exit: SandboxExit) => exit.code
+    switch (name) {
+      case 'node': {
+        if (args[0] === '--version' || args[0] === '-v') {
+          ctx.io.stdout('v22.12.0\n')
+          return 0
+        }
+        const flags: string[] = []
+        let i = 0
+        for (; i < args.length && args[i]!.startsWith('-'); i++) {
+          flags.push(args[i]!)
+          if (args[i] === '-e' || args[i] === '-p' || args[i] === '--eval' || args[i] === '--print') {
+            const code = args[i + 1] ?? ''
+            const print = args[i] === '-p' || args[i] === '--print'
+            const path = `/tmp/[eval]-${crypto.randomUUID().slice(0, 8)}.js`
+            const source = print ? `console.log(require('node:util').inspect(eval(${JSON.stringify(code)})))` : code
+            p.commit([{ type: 'write', path, data: new TextEncoder().encode(source), mode: 0o100644 }])
+            const exit = await runSandbox(p, run, { mode: 'node', argv: ['node', path, ...args.slice(i + 2)], cwd: ctx.cwd, env: ctx.env, stdin: ctx.stdin }, ctx.io, ctx.signal)
+            p.commit([{ type: 'remove', path }])
+            return exitCode(exit)
+          }
+        }
+        if (flags.includes('--test')) {
+          const report = await testCommand(p, run, 'node-test', argv.join(' '), args.slice(i), undefined, ctx)
+          return failedExit(report)
+        }
+        const script = args[i]
+        if (!script) {
+          ctx.io.stderr('node: the embedded runtime has no interactive prompt; give a script (node index.js) or code (node -e "...").\n')
+          return 9
+        }
+        const path = resolvePath(ctx.cwd, script)
+        if (!p.mirror.get(path) && !p.mirror.get(`${path}.js`)) {
+          ctx.io.stderr(`node: cannot find module '${path}'\n`)
+          return 1
+        }
+        return exitCode(await runSandbox(p, run, { mode: 'node', argv: ['node', path, ...args.slice(i + 1)], cwd: ctx.cwd, env: ctx.env, stdin: ctx.stdin }, ctx.io, ctx.signal))
+      }
+      case 'npm': {
+        const sub = args[0]
+        if (sub === '-v' || sub === '--version') {
+          ctx.io.stdout('10.9.0\n')
+          return 0
+        }
+        if (sub === 'install' || sub === 'i' || sub === 'ci' || sub === 'add') {
+          ctx.io.stderr('npm: installing packages in the tab is not available yet; projects run with the node_modules they already have.\n')
+          return 1
+        }
+        const pkg = await findPackage(p, ctx.cwd)
+        if (!pkg) {
+          ctx.io.stderr(`npm error: no package.json found in ${ctx.cwd} or above\n`)
+          return 254
+        }
+        const scripts = pkg.json.scripts ?? {}
+        let script: string | undefined
+        let extra: string[] = []
+        if (sub === 'test' || sub === 't' || sub === 'tst' || sub === 'start' || sub === 'stop' || sub === 'restart') [script, extra] = [sub === 't' || sub === 'tst' ? 'test' : sub, args.slice(1)]
+        else if (sub === 'run' || sub === 'run-script' || sub === 'rum' || sub === 'urn') {
+          if (!args[1]) {
+            const names = Object.keys(scripts)
+            ctx.io.stdout(names.length ? `Scripts available in ${pkg.json.name ?? basename(pkg.dir)} via \`npm run\`:\n${names.map((n) => `  ${n}\n    ${scripts[n]}\n`).join('')}` : 'This package has no scripts.\n')
+            return 0
+          }
+          ;[script, extra] = [args[1], args.slice(2)]
+        } else {
+          ctx.io.stderr(`npm: '${sub ?? ''}' is not available in the embedded runtime (it runs npm test, npm start and npm run <script>).\n`)
+          return 1
+        }
+        if (extra[0] === '--') extra = extra.slice(1)
+        const line = scripts[script]
+        if (line === undefined) {
+          if (script === 'start' && p.mirror.get(`${pkg.dir}/server.js`)) return execProgram(p, run, host, ['node', 'server.js'], { ...ctx, cwd: pkg.dir })
+          ctx.io.stderr(script === 'test' ? 'npm error: Missing script: "test"\n' : `npm error: Missing script: "${script}"\n\nTo see a list of scripts, run:\n  npm run\n`)
+          return 1
+        }
+        const env = { ...ctx.env, npm_lifecycle_event: script, npm_package_name: String(pkg.json.name ?? '') }
+        for (const [phase, text] of [[`pre${script}`, scripts[`pre${script}`]], [script, [line, ...extra.map(quote)].join(' ')], [`post${script}`, scripts[`post${script}`]]] as const) {
+          if (text === undefined) continue
+          ctx.io.stdout(`\n> ${pkg.json.name ?? basename(pkg.dir)} ${phase}\n> ${text}\n\n`)
+          const state = { cwd: pkg.dir, env: { ...env } }
+          const code = await runCommandLine(text, state, host, ctx.io, ctx.signal, ctx.stdin)
+          if (code !== 0) return code
+        }
+        return 0
+      }
+      case 'npx':
+      case 'vitest':
+      case 'jest': {
+        const rest = name === 'npx' ? args.filter((a) => a !== '--no-install' && a !== '-y' && a !== '--yes') : argv
+        const tool = rest[0]
+        if (tool === 'vitest' || tool === 'jest') {
+          const filters: string[] = []
+          let testName: string | undefined
+          const opts = rest.slice(1)
+          for (let k = 0; k < opts.length; k++) {
+            const o = opts[k]!
+            if (o === '-t' || o === '--testNamePattern') testName = opts[++k]
+            else if (o === 'run' || o.startsWith('-')) continue
+            else filters.push(o)
+          }
+          const report = await testCommand(p, run, 'vitest', rest.join(' '), filters, testName, ctx)
+          return failedExit(report)
+        }
+        if (name === 'npx' && tool) {
+          const bin = findBin(p, ctx.cwd, tool)
+          if (bin) return execProgram(p, run, host, ['node', bin, ...rest.slice(1)], ctx)
+          ctx.io.stderr(`npx: '${tool}' is not installed in this project, and the embedded runtime cannot download packages.\n`)
+          return 1
+        }
+        return null
+      }
+      case 'python':
+      case 'python3':
+        return (await runPython(p, run, argv, ctx)).code
+      case 'wasmtime':
+      case 'wasmer':
+      case 'wasi':
+        return args[0] ? execProgram(p, run, host, args, ctx) : null
+      default: {
+        if (name.endsWith('.wasm')) {
+          const path = resolvePath(ctx.cwd, name)
+          if (p.mirror.get(path)?.type !== 'file') return null
+          return exitCode(await runSandbox(p, run, { mode: 'wasi', argv: [path, ...args], cwd: ctx.cwd, env: ctx.env, stdin: ctx.stdin }, ctx.io, ctx.signal))
+        }
+        const path = name.includes('/') ? resolvePath(ctx.cwd, name) : findBin(p, ctx.cwd, name)
+        if (!path || p.mirror.get(path)?.type !== 'file') return null
+        if (path.endsWith('.py')) return (await runPython(p, run, ['python', path, ...args], ctx)).code
+        const head = decoder.decode((await p.mirror.read(path))?.slice(0, 128) ?? new Uint8Array())
+        if (/\.[cm]?js$/.test(path) || /^#!.*\bnode\b/.test(head)) return execProgram(p, run, host, ['node', path, ...args], ctx)
+        if (/^#!.*\b(sh|bash)\b/.test(head)) {
+          const script = decoder.decode((await p.mirror.read(path))!)
+          return runCommandLine(script.replace(/^#!.*\n/, ''), { cwd: ctx.cwd, env: { ...ctx.env } }, host, ctx.io, ctx.signal, ctx.stdin)
+        }
+        return null
+      }
+    }
+  }
+
+  /** `node_modules/.bin/<name>` from `cwd` up, following its link; null when none. */
+  function findBin(p: ProjectState, cwd: string, name: string): string | null {
+    for (let dir = cwd; dir.startsWith('/workspace'); dir = dirname(dir)) {
+      const bin = p.mirror.get(`${dir}/node_modules/.bin/${name}`)
+      if (bin?.type === 'symlink' && bin.target) return resolvePath(`${dir}/node_modules/.bin`, bin.target)
+      if (bin?.type === 'file') return bin.path
+      if (dir === '/workspace') break
+    }
+    return null
+  }
+
+  /** Runs Python in pyodide's worker; a unittest run's report is saved to /runs like any test run's. */
+  async function runPython(p: ProjectState, run: RunState, argv: string[], ctx: CommandContext): Promise<{ code: number; report: TestReport | null }> {
+    if (argv[1] === '--version' || argv[1] === '-V') {
+      ctx.io.stdout('Python 3.14.0\n')
+      return { code: 0, report: null }
+    }
+    python ??= options.python()
+    const files: Array<{ path: string; data: Uint8Array; mode: number }> = []
+    for (const entry of p.mirror.entries()) {
+      if (entry.type !== 'file' || entry.path.split('/').some((part) => LAZY_FOLDERS.includes(part))) continue
+      const data = entry.data ?? (await p.mirror.read(entry.path))
+      if (data) files.push({ path: entry.path, data, mode: entry.mode })
+    }
+    const t0 = performance.now()
+    const startedAt = Date.now()
+    const result = await python.run({ argv, cwd: ctx.cwd, env: ctx.env, files, stdin: ctx.stdin ?? undefined }, ctx.io, ctx.signal)
+    p.commit(result.changes.map((c): FsChange => (c.type === 'write' ? { type: 'write', path: c.path, data: c.data, mode: c.mode } : { type: 'remove', path: c.path })))
+    if (!result.tests) return { code: result.code, report: null }
+    const report = createReport({ id: newRunId(), runner: 'python-unittest', command: argv.join(' '), startedAt, durationMs: performance.now() - t0, files: [...new Set(result.tests.map((t) => t.file))].map((file) => ({ file, durationMs: 0, error: null })), tests: result.tests })
+    await saveReport(p, run, report)
+    return { code: result.code, report }
+  }
+
+  /** Wraps a progress reporter: output chunks batched, at most one message per 16 ms. */
+  function batcher(progress: (p: RunProgress) => void) {
+    let chunks: OutputChunk[] = []
+    let events: TestEvent[] = []
+    let timer: ReturnType<typeof setTimeout> | null = null
+    const flush = () => {
+      timer = null
+      if (!chunks.length && !events.length) return
+      progress({ ...(chunks.length ? { output: chunks } : {}), ...(events.length ? { events } : {}) })
+      chunks = []
+      events = []
+    }
+    const schedule = () => void (timer ??= setTimeout(flush, 16))
+    const add = (stream: OutputChunk['stream'], text: string) => {
+      if (!text) return
+      const last = chunks[chunks.length - 1]
+      if (last?.stream === stream) last.text += text
+      else chunks.push({ stream, text })
+      schedule()
+    }
+    return {
+      io: { stdout: (t: string) => add('stdout', t), stderr: (t: string) => add('stderr', t) } satisfies ShellIo,
+      event: (e: TestEvent) => {
+        events.push(e)
+        schedule()
+      },
+      flush() {
+        if (timer) clearTimeout(timer)
+        flush()
+      },
+    }
+  }
+
+  /** Runs `fn` with a signal that aborts on the caller's cancel or after `timeoutMs`. */
+  async function withDeadline<T>(signal: AbortSignal, timeoutMs: number | undefined, run: RunState, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController()
+    const abort = () => {
+      run.interrupted = true
+      controller.abort()
+    }
+    signal.addEventListener('abort', abort)
+    if (signal.aborted) abort()
+    const timer = timeoutMs && timeoutMs > 0 ? setTimeout(() => {
+      run.timedOut = true
+      controller.abort()
+    }, timeoutMs) : null
+    try {
+      return await fn(controller.signal)
+    } finally {
+      if (timer) clearTimeout(timer)
+      signal.removeEventListener('abort', abort)
+    }
+  }
+
+  return {
+    async open({ projectId }) {
+      const opened = openProject(projectId)
+      void compiler.warm().catch((error: unknown) => console.warn('runtime: esbuild did not start', error))
+      await opened
+    },
+    async spawn(request, { signal, progress }): Promise<ExitStatus> {
+      const p = await openProject(request.projectId)
+      await p.mirror.settled()
+      const run: RunState = { runs: [], current: null, timedOut: false, interrupted: false }
+      running.set(request.pid, run)
+      const out = batcher(progress)
+      const state = { cwd: normalizePath(request.cwd ?? '/workspace'), env: { ...DEFAULT_ENV, ...request.env } }
+      const stdin = request.stdin ?? null
+      let code: number
+      try {
+        code = await withDeadline(signal, request.timeoutMs, run, async (inner) => {
+          const host = shellHost(p, run)
+          if (request.command === 'sh' && request.args[0] === '-c') return runCommandLine(request.args[1] ?? '', state, host, out.io, inner, stdin)
+          const ctx: CommandContext = { cwd: state.cwd, env: state.env, stdin, io: out.io, signal: inner }
+          const ran = await host.exec([request.command, ...request.args], ctx)
+          if (ran === null) {
+            out.io.stderr(`${request.command}: command not found in the embedded runtime\n`)
+            return 127
+          }
+          return ran
+        })
+      } finally {
+        running.delete(request.pid)
+      }
+      if (run.timedOut) code = 124
+      else if (run.interrupted && code === 0) code = 130
+      out.flush()
+      await p.flush()
+      return { code, signal: run.timedOut ? 'SIGKILL' : run.interrupted ? 'SIGINT' : null, timedOut: run.timedOut, cwd: state.cwd, runs: run.runs }
+    },
+    input({ pid, text }) {
+      running.get(pid)?.current?.write(text)
+    },
+    async runTests(spec, { signal, progress }) {
+      const p = await openProject(spec.projectId)
+      await p.mirror.settled()
+      const run: RunState = { runs: [], current: null, timedOut: false, interrupted: false }
+      const out = batcher(progress)
+      const ctx = (inner: AbortSignal): CommandContext => ({ cwd: '/workspace', env: { ...DEFAULT_ENV }, stdin: '', io: out.io, signal: inner })
+      const runner = spec.runner ?? (await detectRunner(p))
+      try {
+        return await withDeadline(signal, spec.timeoutMs, run, async (inner) => {
+          if (runner === 'python-unittest') {
+            const names = (spec.files ?? []).map((f) => f.replace(/\.py$/, '').replace(/\//g, '.'))
+            const testArgs = spec.testName ? [spec.testName.split(' > ').length > 1 ? `${names[0] ?? ''}.${spec.testName.split(' > ').join('.')}`.replace(/^\./, '') : spec.testName] : names
+            const { report } = await runPython(p, run, ['python', '-m', 'unittest', ...testArgs], ctx(inner))
+            if (report) return report
+            const empty = createReport({ id: newRunId(), runner, command: 'python -m unittest', startedAt: Date.now(), durationMs: 0, files: [], tests: [] })
+            await saveReport(p, run, empty)
+            return empty
+          }
+          const files = spec.files?.map((f) => `/workspace/${f.replace(/^\/?workspace\//, '').replace(/^\//, '')}`)
+          return testCommand(p, run, runner, runner === 'node-test' ? 'node --test' : 'vitest run', files ?? [], spec.testName, ctx(inner), out.event)
+        })
+      } finally {
+        out.flush()
+        await p.flush()
+      }
+    },
+  }
+}
+
+/** Which runner a project's tests use: vitest/jest if its test script or files say so, Python if it has only Python tests. */
+async function detectRunner(p: ProjectState): Promise<'node-test' | 'vitest' | 'python-unittest'> {
+  const pkg = await p.mirror.read('/workspace/package.json')
+  if (pkg) {
+    const text = decoder.decode(pkg)
+    if (/\b(vitest|jest)\b/.test(text)) return 'vitest'
+    if (/node\s+--test/.test(text)) return 'node-test'
+  }
+  const files = p.mirror.entries().map((e) => e.path)
+  if (!pkg && files.some((f) => /\/test[^/]*\.py$/.test(f))) return 'python-unittest'
+  if (files.some((f) => /\.(test|spec)\.[cm]?tsx?$/.test(f) && !f.includes('/node_modules/'))) return 'vitest'
+  return 'node-test'
+}
+
+/** Quotes an argument for a shell line, when it needs it. */
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+}

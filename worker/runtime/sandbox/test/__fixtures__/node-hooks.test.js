@@ -1,0 +1,22 @@
+const { test, describe, it, before, after, afterEach } = require('node:test')
+describe('s1', () => {
+  before(() => { throw new Error('before fail') })
+  it('a', () => {})
+  it('b', () => {})
+})
+describe('s2', () => {
+  after(() => { throw new Error('after fail') })
+  it('c', () => {})
+})
+describe('s3', () => {
+  afterEach(() => { throw new Error('ae fail') })
+  it('d', () => {})
+  it.skip('e', () => {})
+})
+test('plan', (t) => { t.plan(2); t.assert.ok(true) })
+test('plan ok', (t) => { t.plan(1); t.assert.ok(true) })
+test('unawaited', (t) => { t.test('sub', async () => { await new Promise(r => setTimeout(r, 10)) }) })
+test('sync parent', (t) => { t.test('sub2', () => {}) })
+test('timeout', { timeout: 50 }, async () => { await new Promise(r => setTimeout(r, 200)) })
+test('returns promise and done', (t, done) => { done() })
+describe('passing', () => { it('p', () => {}) })
