@@ -2,23 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { TestReport } from '../shared/runtime'
 import { connectBrowser } from './support/browser'
-import { startAppServer, type AppServer } from './support/app-server'
+import { startDevServer } from './support/dev-server'
 import { listRealProjects, parseAssertScript, readProjectFiles, runNative, type TestCounts } from './support/real-projects'
 
-// Real small open-source projects: their tests run in the tab (the built app's embedded runtime,
+// Real small open-source projects: their tests run in the tab (the embedded runtime, from the bench page,
 // through `npm test` / `python -m unittest` as a user types it) and natively on this machine, in
 // the same test; the counts and exit codes must be identical.
 let browser: Browser
-let app: AppServer
+let app: { url: string; close: () => Promise<void> }
 let context: BrowserContext
 let page: Page
 
 beforeAll(async () => {
-  ;[browser, app] = await Promise.all([connectBrowser(), startAppServer()])
+  ;[browser, app] = await Promise.all([connectBrowser(), startDevServer()])
   context = await browser.newContext()
   page = await context.newPage()
   await page.goto(`${app.url}/bench.html`)
-  await page.waitForFunction(() => 'coderBench' in window, null, { timeout: 30_000 })
+  await page.waitForFunction(() => 'coderBench' in window, null, { timeout: 120_000 })
 })
 afterAll(async () => {
   await context?.close()

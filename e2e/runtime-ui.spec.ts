@@ -55,8 +55,6 @@ afterAll(async () => {
 async function withCalc(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const page = await context.newPage()
-  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && console.log(`[page ${m.type()}] ${m.text()}`))
-  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`))
   await page.goto(app.url)
   await page.getByLabel('Repository URL').fill(`${git.url}/calc.git`)
   await page.getByRole('button', { name: 'Import' }).click()
@@ -143,9 +141,6 @@ describe('the runtime in the IDE', () => {
     // Run (F5) runs the active file in a free terminal.
     await openFromTree(page, '/workspace/hello.js')
     await page.keyboard.press('F5')
-    await page.waitForTimeout(3000)
-    console.log('DEBUG F5', await screen(page))
-    await page.screenshot({ path: join(screenshots, 'debug-f5.png') })
     await expect.poll(() => screen(page), { timeout: 30_000 }).toContain('hi from 3')
     await context.close()
   })
@@ -155,9 +150,6 @@ describe('the runtime in the IDE', () => {
     await page.getByRole('button', { name: 'Testing' }).click()
     const testing = page.getByRole('region', { name: 'Testing' })
     await testing.getByRole('button', { name: 'Run all tests' }).click()
-    await page.waitForTimeout(5000)
-    await page.screenshot({ path: join(screenshots, 'debug-tests.png') })
-    console.log('DEBUG tests', await page.locator('.sidebar').innerHTML())
     const summary = testing.locator('.tests-summary')
     await expect.poll(() => summary.textContent(), { timeout: 60_000 }).toContain('1 passed · 1 failed')
     await expect.poll(() => page.locator('.status-bar .tests').textContent()).toBe('✓ 1 ✗ 1')

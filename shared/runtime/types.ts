@@ -62,6 +62,7 @@ export type TestStatus = 'passed' | 'failed' | 'skipped' | 'todo'
 
 /** Where in the workspace a failure points (1-based line and column). */
 export interface SourceLocation {
+  /** Absolute namespace path (`/workspace/src/a.ts`). */
   path: string
   line: number
   column: number

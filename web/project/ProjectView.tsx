@@ -5,7 +5,7 @@ import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
 import { createDialogs } from '../ui/dialogs'
 import { BranchIcon, FilesIcon, FlaskIcon, SearchIcon } from '../ui/icons'
-import { createEmbeddedRuntime, type EmbeddedRuntime } from '../runtime'
+import { createProjectRuntimes, type ProjectRuntimes } from '../runtime'
 import type { TerminalsApi } from '../terminal'
 import { commandFor, keyLabel, type Command } from './commands'
 import { EditorArea } from './EditorArea'
@@ -33,6 +33,7 @@ const SearchPanel = lazy(() => import('./SearchPanel').then((m) => ({ default: m
 const Palette = lazy(() => import('./Palette').then((m) => ({ default: m.Palette })))
 const TestsPanel = lazy(() => import('./TestsPanel').then((m) => ({ default: m.TestsPanel })))
 // xterm and the shell load with the panel's first showing, not with the IDE.
+const PreviewPane = lazy(() => import('./PreviewPane').then((m) => ({ default: m.PreviewPane })))
 const Terminals = lazy(() => import('../terminal').then((m) => ({ default: m.Terminals })))
 
 /** How a file runs in the terminal (`rel`: its path as typed there), or null when it does not. */
@@ -46,7 +47,7 @@ function runLineFor(rel: string): string | null {
 
 /** Ctrl-keys the shell's line editing uses: in the terminal they are its, not the IDE's (Ctrl-W deletes a word). */
 const keptByTerminal = (e: KeyboardEvent) =>
-  e.ctrlKey && !e.shiftKey && !e.altKey && !e.metaKey && 'acdeklruw'.includes(e.key.toLowerCase()) && e.key.length === 1 && (e.target as Element | null)?.closest?.('.xterm') != null
+  e.ctrlKey && !e.shiftKey && !e.altKey && !e.metaKey && 'acdekluw'.includes(e.key.toLowerCase()) && e.key.length === 1 && (e.target as Element | null)?.closest?.('.xterm') != null
 
 interface ProjectViewProps {
   client: WorkspaceClient
@@ -115,13 +116,23 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
   // The bottom panel stays mounted once shown, so terminals keep running while it is hidden.
   const [panelMounted, setPanelMounted] = createSignal(false)
   createEffect(() => layout().panelVisible && setPanelMounted(true))
+  const [previewMounted, setPreviewMounted] = createSignal(false)
+  createEffect(() => layout().panelVisible && layout().panel === 'preview' && setPreviewMounted(true))
   const [terminalMounted, setTerminalMounted] = createSignal(false)
   createEffect(() => layout().panelVisible && layout().panel === 'terminal' && setTerminalMounted(true))
 
-  // The project's runtime: made when first needed (or when the browser is idle after opening), one per open project.
-  let runtime: EmbeddedRuntime | null = null
-  const getRuntime = () => (runtime ??= createEmbeddedRuntime(props.projectId))
-  onCleanup(() => runtime?.dispose())
+  // The project's runtimes: made when first needed (or when the browser is idle after opening), once per open
+  // project. Tests run on the embedded runtime; the terminal on WebContainer when it is switched on and boots.
+  let runtimes: ProjectRuntimes | null = null
+  const getRuntimes = () =>
+    (runtimes ??= createProjectRuntimes({
+      projectId: props.projectId,
+      client: props.client,
+      webcontainer: props.settings.webcontainer,
+      onNotice: (message) => notify(message, 'info'),
+    }))
+  const getRuntime = () => getRuntimes().embedded
+  onCleanup(() => runtimes?.dispose())
   let terminals: TerminalsApi | null = null
   let onTerminals: ((api: TerminalsApi) => void) | null = null
   /** Shows the terminal panel and hands `fn` its API (once the panel's code has loaded). */
@@ -366,6 +377,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
             <section class="bottom-panel" aria-label="Panel" style={{ display: layout().panelVisible ? 'flex' : 'none' }}>
               <div class="panel-tabs" role="tablist">
                 <button type="button" role="tab" aria-selected={layout().panel === 'terminal'} onClick={() => update({ panel: 'terminal' })}>Terminal</button>
+                <button type="button" role="tab" aria-selected={layout().panel === 'preview'} onClick={() => update({ panel: 'preview' })}>Preview</button>
                 <button type="button" role="tab" aria-selected={layout().panel === 'agent'} onClick={() => update({ panel: 'agent' })}>Agent</button>
                 <span class="spacer" />
                 <button type="button" class="small" aria-label="Close panel" onClick={() => update({ panelVisible: false })}>×</button>
@@ -373,7 +385,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
               <div class="panel-body" data-slot="terminal" style={{ display: layout().panel === 'terminal' ? 'block' : 'none' }}>
                 <Show when={terminalMounted()}>
                   <Terminals
-                    runtime={{ spawn: (command, args, options) => getRuntime().spawn(command, args, options) }}
+                    runtime={{ spawn: (command, args, options) => getRuntimes().active().spawn(command, args, options) }}
                     theme={props.theme}
                     ref={(api) => {
                       terminals = api
@@ -382,6 +394,11 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
                       if (pending) queueMicrotask(() => pending(api))
                     }}
                   />
+                </Show>
+              </div>
+              <div class="panel-body" data-slot="preview" style={{ display: layout().panel === 'preview' ? 'flex' : 'none' }}>
+                <Show when={previewMounted()}>
+                  <PreviewPane projectId={props.projectId} />
                 </Show>
               </div>
               <div class="panel-body" data-slot="agent" style={{ display: layout().panel === 'agent' ? 'block' : 'none' }}>

@@ -158,7 +158,9 @@ export function TestsPanel(props: { controller: TestController; onOpen(path: str
             <span class="test-icon running">◌</span> Running… {counts().total} test{counts().total === 1 ? '' : 's'} done · {filesDone()}
             {filesTotal() === null ? '' : `/${filesTotal()}`} file{(filesTotal() ?? filesDone()) === 1 ? '' : 's'}
           </span>
-          <progress class="tests-progress" max={filesTotal() ?? undefined} value={filesTotal() === null ? undefined : filesDone()} />
+          <Show when={filesTotal()} fallback={<progress class="tests-progress" aria-label="Running tests" />}>
+            {(total) => <progress class="tests-progress" aria-label="Running tests" max={total()} value={filesDone()} />}
+          </Show>
         </Show>
         <Show when={!running() && c.phase() !== 'idle'}>
           <span class="counts">

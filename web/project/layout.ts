@@ -8,7 +8,7 @@ export interface Layout {
   panelVisible: boolean
   panelHeight: number
   /** The bottom panel's tab: the terminal and the agent feed live there. */
-  panel: 'terminal' | 'agent'
+  panel: 'terminal' | 'preview' | 'agent'
 }
 
 const DEFAULT: Layout = { sidebar: 'files', sidebarVisible: true, sidebarWidth: 280, panelVisible: false, panelHeight: 220, panel: 'terminal' }
@@ -34,7 +34,7 @@ export function createLayout(projectId: string) {
     sidebarWidth: stored.sidebarWidth ?? DEFAULT.sidebarWidth,
     panelVisible: stored.panelVisible ?? DEFAULT.panelVisible,
     panelHeight: stored.panelHeight ?? DEFAULT.panelHeight,
-    panel: stored.panel === 'agent' ? 'agent' : 'terminal',
+    panel: stored.panel === 'agent' || stored.panel === 'preview' ? stored.panel : 'terminal',
   })
   const [layout, setLayout] = createSignal(initial)
   return {

@@ -1,9 +1,9 @@
-import { afterAll, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '../../shared/runtime'
 import { createWorkspaceClient } from '../workspace/client'
 import { createEmbeddedRuntime } from './embedded'
 import { createProjectRuntimes } from './index'
-import { describeRuntimeContract, type RuntimeFixture } from './runtime.case'
+import { describeRuntimeContract, run, type RuntimeFixture } from './runtime.case'
 
 // The real thing: the workspace SharedWorker, the runtime worker and its sandboxes, in Chromium.
 const client = createWorkspaceClient()
@@ -56,4 +56,41 @@ it('falls back to the embedded runtime, with a notice, when WebContainer cannot 
   let out = ''
   for await (const c of p.output) out += c.text
   expect(out).toBe('fallback works\n')
+})
+
+describe('embedded: Python and WASI', () => {
+  it('runs python scripts and unittest, with a report in /runs', { timeout: 120_000 }, async () => {
+    const projectId = await newProject()
+    const runtime = createEmbeddedRuntime(projectId)
+    runtimes.push(runtime)
+    const { write, read } = fixture(projectId, runtime)
+    await write({
+      'calc.py': 'def add(a, b):\n    return a + b\n\nif __name__ == "__main__":\n    import sys\n    print("sum", add(int(sys.argv[1]), int(sys.argv[2])))\n    open("out.txt", "w").write("written by python")\n',
+      'test_calc.py': 'import unittest\nfrom calc import add\n\nclass CalcTest(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(2, 2), 4)\n\n    def test_wrong(self):\n        self.assertEqual(add(2, 2), 5)\n',
+    })
+    const script = await run(runtime, 'sh', ['-c', 'python calc.py 2 3 && cat out.txt'])
+    expect(script.stdout).toBe('sum 5\nwritten by python')
+    expect(await read('out.txt')).toBe('written by python')
+    const report = await runtime.runTests({ runner: 'python-unittest' })
+    expect(report.counts).toMatchObject({ passed: 1, failed: 1, total: 2 })
+    const failing = report.tests.find((t) => t.status === 'failed')!
+    expect(failing).toMatchObject({ name: 'test_wrong', suites: ['CalcTest'] })
+    expect(failing.failure?.location).toMatchObject({ path: '/workspace/test_calc.py', line: 9 })
+    expect(JSON.parse((await read(`/runs/${report.id}/report.json`)) ?? '{}').counts.total).toBe(2)
+  })
+
+  it('runs a WASI binary with args, stdin and the workspace mounted', async () => {
+    const projectId = await newProject()
+    const runtime = createEmbeddedRuntime(projectId)
+    runtimes.push(runtime)
+    const { write, read } = fixture(projectId, runtime)
+    const wasm = async (name: string) => new Uint8Array(await (await fetch(new URL(`../../worker/runtime/sandbox/__fixtures__/wasi/${name}.wasm`, import.meta.url))).arrayBuffer())
+    await write({ 'bin/upper.wasm': await wasm('upper'), 'bin/echo.wasm': await wasm('echo'), 'bin/exit3.wasm': await wasm('exit3'), 'data/in.txt': 'shout this' })
+    const upper = await run(runtime, 'sh', ['-c', 'cd data && ../bin/upper.wasm in.txt out.txt'])
+    expect(upper.status.code).toBe(0)
+    expect(await read('data/out.txt')).toBe('SHOUT THIS')
+    const echo = await run(runtime, 'sh', ['-c', 'echo piped | bin/echo.wasm'])
+    expect(echo.stdout).toBe('piped\n')
+    expect((await run(runtime, 'bin/exit3.wasm')).status.code).toBe(3)
+  })
 })

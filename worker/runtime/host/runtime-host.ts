@@ -403,6 +403,11 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     const result = await python.run({ argv, cwd: ctx.cwd, env: ctx.env, files, stdin: ctx.stdin ?? undefined }, ctx.io, ctx.signal)
     p.commit(result.changes.map((c): FsChange => (c.type === 'write' ? { type: 'write', path: c.path, data: c.data, mode: c.mode } : { type: 'remove', path: c.path })))
     if (!result.tests) return { code: result.code, report: null }
+    // Locations are namespace paths, as the JavaScript runners give them.
+    for (const t of result.tests) {
+      const at = t.failure?.location
+      if (at && !at.path.startsWith('/')) at.path = `/workspace/${at.path}`
+    }
     const report = createReport({ id: newRunId(), runner: 'python-unittest', command: argv.join(' '), startedAt, durationMs: performance.now() - t0, files: [...new Set(result.tests.map((t) => t.file))].map((file) => ({ file, durationMs: 0, error: null })), tests: result.tests })
     await saveReport(p, run, report)
     return { code: result.code, report }

@@ -94,7 +94,7 @@ async function run(request: SandboxRun): Promise<void> {
     columns: request.columns,
     stdout: (text: string) => write('stdout', text),
     stderr: (text: string) => write('stderr', text),
-    stdin: request.stdin === null ? undefined : { text: request.stdin },
+    stdin: request.stdin === null ? { subscribe: (listener: (text: string | null) => void) => void stdinListeners.push(listener) } : { text: request.stdin },
     isDirectory: (path: string) => memfs.exists(path) && memfs.stat(path).isDirectory(),
     exit: (code: number) => {
       proc.emit('exit', code)
@@ -104,6 +104,17 @@ async function run(request: SandboxRun): Promise<void> {
   } as Parameters<typeof createProcess>[0]) as ReturnType<typeof createProcess> & { emit(event: string, ...args: unknown[]): boolean; exitCode?: number; listenerCount(e: string): number; version: string }
   const builtins = createBuiltins({ memfs, process: proc, cwd: () => (proc as unknown as { cwd(): string }).cwd(), createRequire: (filename: string) => loader.createRequire(filename) })
   const timers = installTimers(globalThis)
+  // Like Node, reading stdin keeps the process alive until it ends.
+  const stdin = (proc as unknown as { stdin: { on(event: string, fn: (...args: unknown[]) => void): void } }).stdin
+  let releaseStdin: (() => void) | null = null
+  let stdinEnded = false
+  stdin.on('newListener', (event) => {
+    if ((event === 'data' || event === 'readable') && !releaseStdin && !stdinEnded) releaseStdin = timers.hold()
+  })
+  stdin.on('end', () => {
+    stdinEnded = true
+    releaseStdin?.()
+  })
   const util = builtins.require('util') as { format(...args: unknown[]): string; inspect(value: unknown, options?: object): string }
   const console = createConsole({ stdout: (text) => write('stdout', text), stderr: (text) => write('stderr', text), format: util.format, inspect: util.inspect })
   Object.assign(globalThis, { process: proc, global: globalThis, console, Buffer: (builtins.require('buffer') as { Buffer: unknown }).Buffer })

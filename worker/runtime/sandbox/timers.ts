@@ -5,6 +5,8 @@ export interface Timers {
    * which is when Node would exit; or after `maxWaitMs` when given.
    */
   idle(maxWaitMs?: number): Promise<void>
+  /** Keeps the process alive (as an open stdin being read does) until the returned function is called. */
+  hold(): () => void
 }
 
 /** Node's Timeout object: a handle that can be unref'd, refreshed, and turned into a number. */
@@ -50,9 +52,11 @@ export function installTimers(global: typeof globalThis): Timers {
   const native = { setTimeout: global.setTimeout.bind(global), clearTimeout: global.clearTimeout.bind(global), setInterval: global.setInterval.bind(global), clearInterval: global.clearInterval.bind(global) }
   const live = new Set<Timeout>()
   const byId = new Map<number, Timeout>()
+  let held = 0
   let waiters: Array<() => void> = []
+  const busy = () => held > 0 || [...live].some((t) => t.hasRef())
   const changed = () => {
-    if ([...live].some((t) => t.hasRef())) return
+    if (busy()) return
     const ready = waiters
     waiters = []
     for (const fn of ready) fn()
@@ -108,14 +112,24 @@ export function installTimers(global: typeof globalThis): Timers {
   })
   const macrotask = () => new Promise<void>((resolve) => native.setTimeout(resolve, 0))
   return {
+    hold() {
+      held++
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        held--
+        changed()
+      }
+    },
     async idle(maxWaitMs) {
       const deadline = maxWaitMs === undefined ? Infinity : performance.now() + maxWaitMs
       for (;;) {
         // Let promise callbacks and already-due timers run; they may schedule more.
         await macrotask()
-        if (![...live].some((t) => t.hasRef())) {
+        if (!busy()) {
           await macrotask()
-          if (![...live].some((t) => t.hasRef())) return
+          if (!busy()) return
         }
         if (performance.now() >= deadline) return
         await new Promise<void>((resolve) => {

@@ -152,6 +152,7 @@ export function createFsModule(memfs: MemFs, options: FsModuleOptions = {}) {
     }
     const p = toPath(file)
     if (resolve(p) === '/dev/stdin') return decode(stdin(), encoding)
+    if (resolve(p) === '/dev/null') return decode(new Uint8Array(0), encoding)
     const flag = (opts as { flag?: string } | undefined)?.flag
     if (flag && flag !== 'r') closeSync(openSync(p, flag))
     return decode(run((abs) => memfs.readFile(abs), p), encoding)
@@ -168,6 +169,7 @@ export function createFsModule(memfs: MemFs, options: FsModuleOptions = {}) {
     const flags = parseFlags(o.flag ?? 'w')
     const abs = resolve(p)
     if (abs === '/dev/stdout' || abs === '/dev/stderr') return options.writeStdio?.(abs === '/dev/stdout' ? 1 : 2, bytes)
+    if (abs === '/dev/null') return
     if (flags.exclusive && memfs.exists(abs)) throw createSystemError('EEXIST', 'open', p)
     run((a) => (flags.append ? memfs.appendFile(a, bytes, { mode: o.mode }) : memfs.writeFile(a, bytes, { mode: o.mode })), p)
   }

@@ -138,6 +138,36 @@ describe('createBuiltins', () => {
   })
 })
 
+describe('timers, os, async_hooks', () => {
+  it('timers/promises resolve with the value and reject when aborted', async () => {
+    const { builtins } = setup()
+    const timers = builtins.require('timers/promises') as { setTimeout<T>(ms: number, v: T, o?: object): Promise<T>; setImmediate<T>(v: T): Promise<T>; scheduler: { wait(ms: number): Promise<void> } }
+    expect(await timers.setTimeout(1, 'later')).toBe('later')
+    expect(await timers.setImmediate('soon')).toBe('soon')
+    await timers.scheduler.wait(1)
+    const controller = new AbortController()
+    const pending = timers.setTimeout(1000, 'never', { signal: controller.signal })
+    controller.abort()
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' })
+  })
+
+  it('os describes a Linux machine named coder', () => {
+    const { builtins } = setup()
+    const os = builtins.require('os') as Record<string, () => unknown> & { EOL: string }
+    expect([os.platform(), os.type(), os.homedir(), os.tmpdir(), os.hostname(), os.endianness(), os.EOL]).toEqual(['linux', 'Linux', '/home/user', '/tmp', 'coder', 'LE', '\n'])
+    expect((os.cpus() as unknown[]).length).toBeGreaterThan(0)
+    expect(os.userInfo()).toMatchObject({ username: 'user', homedir: '/home/user' })
+  })
+
+  it('AsyncLocalStorage holds its store for a synchronous run', () => {
+    const { builtins } = setup()
+    const { AsyncLocalStorage } = builtins.require('async_hooks') as { AsyncLocalStorage: new () => { run<R>(s: unknown, f: () => R): R; getStore(): unknown } }
+    const als = new AsyncLocalStorage()
+    expect(als.run({ id: 1 }, () => als.getStore())).toEqual({ id: 1 })
+    expect(als.getStore()).toBeUndefined()
+  })
+})
+
 describe('createProcess', () => {
   it('has the facts of a Linux Node 22', () => {
     const { proc } = setup()
@@ -189,6 +219,26 @@ describe('createProcess', () => {
     const empty = setup()
     const chunks = await empty.proc.stdin.toArray()
     expect(chunks).toEqual([])
+  })
+
+  it('stdin can receive text later through subscribe', async () => {
+    let feed: (text: string | null) => void = () => {}
+    const proc = createProcess({
+      argv: ['node'], env: {}, cwd: '/workspace', stdout: () => {}, stderr: () => {},
+      exit: (() => { throw new Error('exit') }) as (code: number) => never,
+      stdin: { subscribe: (listener) => (feed = listener) },
+    })
+    const chunks: string[] = []
+    proc.stdin.setEncoding('utf8')
+    proc.stdin.on('data', (c: string) => chunks.push(c))
+    const ended = new Promise((resolve) => proc.stdin.on('end', resolve))
+    await Promise.resolve()
+    await Promise.resolve()
+    feed('typed\n')
+    feed('more')
+    feed(null)
+    await ended
+    expect(chunks.join('')).toBe('typed\nmore')
   })
 
   it('readline question answers with the next line', async () => {

@@ -1,25 +1,29 @@
 /** @module Node's built-in modules for the sandbox worker: fs over an in-memory tree, path, events, util, assert, stream, process and the rest, created lazily per process. */
 import * as bufferPackage from 'buffer'
 import { createAssertModule } from './assert'
+import { createAsyncHooksModule } from './async-hooks'
 import { createCryptoModule } from './crypto'
+import { createDiagnosticsChannelModule } from './diagnostics-channel'
 import { createCodedError } from './errors'
 import { createEventsModule } from './events'
 import { constants as fsConstants, createFsModule } from './fs'
 import type { MemFs } from './memfs'
 import { createOsModule } from './os'
 import { createPathModule } from './path'
-import { STDIN_TEXT } from './process'
+import { createPerfHooksModule } from './perf-hooks'
+import { STDIN_TEXT, type Process } from './process'
 import { createQuerystringModule } from './querystring'
 import { createReadlineModule } from './readline'
-import { createAsyncHooksModule, createDiagnosticsChannelModule, createPerfHooksModule, createStreamConsumersModule, createTtyModule } from './small'
 import { createStreamModule } from './stream'
+import { createStreamConsumersModule } from './stream-consumers'
 import { StringDecoder } from './string-decoder'
 import { createTimersModule } from './timers'
+import { createTtyModule } from './tty'
 import { createUrlModule } from './url'
 import { createUtilModule } from './util'
 
 export { createMemFs, type MemFs, type MemFsEntry, type MemFsInit, type FsChange } from './memfs'
-export { createProcess, NODE_VERSION, type ProcessOptions } from './process'
+export { createProcess, NODE_VERSION, type Process, type ProcessOptions } from './process'
 export { createFsModule, type FsModule, type FsModuleOptions } from './fs'
 export { createPathModule, type PathModule } from './path'
 export { EventEmitter } from './events'
@@ -58,7 +62,7 @@ export function isBuiltin(name: string): boolean {
 export interface BuiltinsContext {
   memfs: MemFs
   /** The process object from `createProcess`. */
-  process: any
+  process: Process
   cwd(): string
   /** `module.createRequire`, supplied by the loader (called lazily, so the loader may be created after the built-ins). */
   createRequire?(filename: string): unknown

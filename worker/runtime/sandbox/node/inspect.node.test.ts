@@ -78,7 +78,52 @@ const values: Array<[string, unknown]> = [
   ['objects in array', [{ a: 1, b: 2 }, { a: 3, b: 4 }]],
 ]
 
+// Subclasses, error naming, grouping and depth limits.
+class MyMap extends Map<unknown, unknown> {}
+class Tagged { get [Symbol.toStringTag]() { return 'Tg' } x = 1 }
+const errWithProps = Object.assign(new Error('with props'), { code: 'E_X', extra: [1] })
+errWithProps.stack = 'Error: with props\n    at f (x.js:1:1)'
+const withCause = new Error('outer', { cause: new Error('inner') })
+withCause.stack = 'Error: outer\n    at g (y.js:2:2)'
+;(withCause.cause as Error).stack = 'Error: inner\n    at h (z.js:3:3)'
+class CustomError extends Error {}
+const ce = new CustomError('custom')
+ce.stack = 'Error: custom\n    at q (q.js:1:1)'
+const moreValues: unknown[] = [
+  Array.from({ length: 10 }, (_, i) => ({ id: i, name: `item${i}` })),
+  ['a', 'bb', 'ccc', 'dddd', 'eeeee', 'ffffff', 'g', 'hh', 'iii', 'jjjj', 'kkkkk', 'llllll', 'm'],
+  [-1, 2, -300, 4000, 5, 60, -7, 8, 9, 10],
+  [1n, 2n, 3n, 4n, 5n, 6n, 7n],
+  Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`key${i}`, i])),
+  new MyMap([[1, 2]]),
+  new Tagged(),
+  errWithProps,
+  withCause,
+  ce,
+  [[[[[1]]]]],
+  { a: [[[{}]]] },
+  new Set([{ a: 1 }, [1, 2]]),
+  Object.assign([1, 2, 3, 4, 5, 6, 7, 8], { x: 1 }),
+  { f() {}, g: class {}, h: Symbol.iterator },
+  [undefined, null, NaN, -0, Infinity],
+  { 'a b': 1, '0': 2, __proto__x: 3, $d: 4 },
+  'x'.repeat(100),
+  { long: 'y'.repeat(100) },
+  new Array(5),
+  [function () {}, () => {}],
+  { a: { b: { c: {} } } },
+  { a: { b: { c: [] } } },
+  { nested: { m: new Map([[{ k: 1 }, new Set([1])]]) } },
+  Object.create({ inherited: 1 }),
+  new (class Foo extends Array {})(),
+  [new Date(86400000), /x/y],
+  Array.from({ length: 27 }, (_, i) => 'w'.repeat(i % 5)),
+]
+
 describe('inspect matches node:util.inspect', () => {
+  it.each(moreValues.map((v, i) => [i, v]))('more value %i', (_i, value) => {
+    expect(inspect(value)).toBe(nodeUtil.inspect(value))
+  })
   it.each(values)('%s', (_name, value) => {
     expect(inspect(value)).toBe(nodeUtil.inspect(value))
   })

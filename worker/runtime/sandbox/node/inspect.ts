@@ -147,10 +147,21 @@ function formatError(err: Error, constructor: string | null, ctx: Context, keys:
   }
   removeKey('name')
   removeKey('message')
-  if (constructor === null || (name.endsWith('Error') && stack.startsWith(name) && constructor !== name && !stack.startsWith(constructor))) {
-    // Node names the real class when the stack would hide it.
-    const fallback = constructor ?? `[${name}: null prototype]`
-    if (constructor === null || !stack.startsWith(`${constructor}`)) stack = `${fallback} [${name}]${stack.slice(name.length)}`.replace(/^\[(.*): null prototype\] \[\1\]/, '[$1: null prototype]')
+  // Node's improveStack: name the real class when the stack's first word would hide it.
+  let len = name.length
+  if (constructor === null || (name.endsWith('Error') && stack.startsWith(name) && (stack.length === len || stack[len] === ':' || stack[len] === '\n'))) {
+    let fallback = 'Error'
+    if (constructor === null) {
+      const start = /^([A-Z][a-z_ A-Z0-9[\]()-]+)(?::|\n\s+at)/.exec(stack) || /^([a-z_A-Z0-9-]*Error)$/.exec(stack)
+      fallback = start?.[1] || ''
+      len = fallback.length
+      fallback ||= 'Error'
+    }
+    const p = prefix(constructor, '', fallback).slice(0, -1)
+    if (name !== p) {
+      if (p.includes(name)) stack = len === 0 ? `${p}: ${stack}` : `${p}${stack.slice(len)}`
+      else stack = `${p} [${name}]${stack.slice(len)}`
+    }
   }
   if ('cause' in err && !keys.includes('cause')) keys.push('cause')
   const lines = stack.indexOf('\n    at')
@@ -205,13 +216,13 @@ function formatRaw(ctx: Context, value: object, recurseTimes: number, typedArray
       formatter = formatArray
     } else if (value instanceof Set) {
       keys = getKeys(value, ctx.showHidden)
-      const p = prefix(constructor, tag, 'Set', `(${value.size})`)
+      const p = prefix(constructor, tag === 'Set' ? '' : tag, 'Set', `(${value.size})`)
       formatter = formatSet
       if (value.size === 0 && keys.length === 0) return `${p}{}`
       braces = [`${p}{`, '}']
     } else if (value instanceof Map) {
       keys = getKeys(value, ctx.showHidden)
-      const p = prefix(constructor, tag, 'Map', `(${value.size})`)
+      const p = prefix(constructor, tag === 'Map' ? '' : tag, 'Map', `(${value.size})`)
       formatter = formatMap
       if (value.size === 0 && keys.length === 0) return `${p}{}`
       braces = [`${p}{`, '}']

@@ -2,6 +2,7 @@ import { createSystemError } from './errors'
 import { createPathModule } from './path'
 import { Stats } from './stats'
 
+/** A change the process made to the tree (the host applies these to the workspace). */
 export type { FsChange } from '../../../../shared/protocol'
 import type { FsChange } from '../../../../shared/protocol'
 
@@ -57,11 +58,10 @@ export interface MemFs {
   truncate(path: string, length: number): void
 }
 
-/** Node's `S_IF*` type bits. */
-export const S_IFMT = 0o170000
-export const S_IFREG = 0o100000
-export const S_IFDIR = 0o040000
-export const S_IFLNK = 0o120000
+const S_IFMT = 0o170000
+const S_IFREG = 0o100000
+const S_IFDIR = 0o040000
+const S_IFLNK = 0o120000
 
 interface Inode {
   kind: 'file' | 'dir' | 'symlink'

@@ -33,7 +33,9 @@ export const STDIN_TEXT = Symbol('stdinText')
 /** The Node version the embedded runtime reports. */
 export const NODE_VERSION = 'v22.12.0'
 
-type Proc = EventEmitter & Record<string, any>
+/** Node's `process` as the sandbox builds it. */
+export type Process = EventEmitter & Record<string, any>
+type Proc = Process
 
 function createOutput(fd: 1 | 2, sink: (text: string) => void, options: ProcessOptions): any {
   const decoder = new TextDecoder()

@@ -110,6 +110,31 @@ describe('stream', () => {
     expect(d instanceof Writable).toBe(true)
   })
 
+  it('supports class subclasses and once("data")', async () => {
+    class Source extends (Readable as any) {
+      items = ['a', 'b']
+      _read() {
+        this.push(this.items.shift() ?? null)
+      }
+    }
+    class Upper extends (Transform as any) {
+      _transform(chunk: Uint8Array, _e: string, cb: (e: null, d: string) => void) {
+        cb(null, String(chunk).toUpperCase())
+      }
+    }
+    const collected: string[] = []
+    class Collect extends (Writable as any) {
+      _write(chunk: Uint8Array, _e: string, cb: () => void) {
+        collected.push(String(chunk))
+        cb()
+      }
+    }
+    await streamPromises.pipeline(new Source(), new Upper(), new Collect())
+    expect(collected).toEqual(['A', 'B'])
+    const first = await new Promise((resolve) => new Source().once('data', (c: Uint8Array) => resolve(String(c))))
+    expect(first).toBe('a')
+  })
+
   it('setEncoding yields strings without splitting characters', async () => {
     const source = new R({ read() {} })
     source.setEncoding('utf8')

@@ -151,7 +151,7 @@ function flow(stream: AnyStream): void {
   const state = stream._readableState
   while (state.flowing && state.length > 0 && !state.destroyed) {
     const chunk = state.buffer.shift()
-    state.length -= sizeOf(chunk, state.objectMode || typeof chunk === 'string')
+    state.length -= sizeOf(chunk, state.objectMode)
     stream.emit('data', chunk)
   }
   if (state.flowing && !state.ended && !state.destroyed) pull(stream)
