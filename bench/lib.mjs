@@ -159,6 +159,17 @@ export function createContext(options = {}) {
     return { url: server.url, root, requests: server.requests }
   })
 
+  // The IDE and the bench page as production builds (bundled workers), for timing runtime code.
+  const builtBench = once(async () => {
+    const { buildApp } = await importTs('e2e/support/build-app.ts')
+    const { startAppServer } = await importTs('e2e/support/app-server.ts')
+    const root = join(makeTempDir('coder-bench-build-'), 'dist')
+    await buildApp({ outDir: root, bench: true })
+    const server = await startAppServer({ root })
+    closers.push(() => server.close())
+    return { url: server.url, root }
+  })
+
   const smallGitServer = once(async () => {
     const { createSmallRepos } = await importTs('e2e/support/fixtures.ts')
     const { startGitServer } = await importTs('e2e/support/git-server.ts')
@@ -186,9 +197,12 @@ export function createContext(options = {}) {
     await close()
   })
 
-  /** Opens `/bench.html` in a fresh browser profile once the app is warm; resolves to `{ page, close }`. */
-  async function openBench(options) {
-    await warmApp()
+  /**
+   * Opens `/bench.html` in a fresh browser profile once the app is warm; resolves to `{ page, close }`.
+   * With `built: true`, from a production build (bundled workers) instead of Vite's dev server.
+   */
+  async function openBench(options = {}) {
+    if (!options.built) await warmApp()
     return openPage(options)
   }
 
@@ -202,8 +216,8 @@ export function createContext(options = {}) {
     }
   }
 
-  async function openPage({ timeoutMs = 60_000 } = {}) {
-    const url = `${await appUrl()}/bench.html`
+  async function openPage({ timeoutMs = 60_000, built = false } = {}) {
+    const url = `${built ? (await builtBench()).url : await appUrl()}/bench.html`
     let context
     if (storage === 'memory') {
       context = await (await browser()).newContext()
@@ -242,6 +256,7 @@ export function createContext(options = {}) {
     openBench,
     runInBench,
     builtApp,
+    builtBenchUrl: async () => `${(await builtBench()).url}/bench.html`,
     launchProfile,
     largeRepoUrl: async () => `${(await gitServer()).url}/large.git`,
     smallRepoUrl: async () => `${(await smallGitServer()).url}/small.git`,

@@ -54,7 +54,7 @@ function timeNative() {
 const loads = []
 
 async function timeTab(ctx) {
-  const { page, close } = await ctx.openBench({ timeoutMs: 120_000 })
+  const { page, close } = await ctx.openBench({ timeoutMs: 120_000, built: true })
   try {
     page.on('response', (r) => r.status() >= 400 && console.error(`[bench page] ${r.status()} ${r.url()}`))
     const files = readFiles()

@@ -22,7 +22,7 @@ export default {
     const files = readProject(FIXTURE)
     const source = files.find((f) => f.path === SOURCE).text
     const edited = `${source}\n// edited\n`
-    const { page, close } = await ctx.openBench({ timeoutMs: 120_000 })
+    const { page, close } = await ctx.openBench({ timeoutMs: 120_000, built: true })
     let tab
     try {
       tab = await page.evaluate(

@@ -13,17 +13,21 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
  * Builds the IDE with vite.config.ts into `outDir` (default dist/), in a child process (the
  * config loads the Workers test plugin, which does not load inside a test's module runner).
  * With `marker`, web/main.tsx also sets `globalThis.__coderBuildMarker = marker`: a build with
- * different content, hence new hashes, as a new deployment has. Resolves to the build's wall time
+ * different content, hence new hashes, as a new deployment has. With `bench`, web/bench.html is
+ * built as a second page. Resolves to the build's wall time
  * in ms; rejects with Vite's output when the build fails.
  */
-export async function buildApp({ outDir = distDir, marker }: { outDir?: string; marker?: string } = {}): Promise<number> {
+export async function buildApp({ outDir = distDir, marker, bench = false }: { outDir?: string; marker?: string; bench?: boolean } = {}): Promise<number> {
+  // With `bench`, the bench page (web/bench.html) is built too, so benchmarks time production code.
+  const input = bench ? { index: 'web/index.html', bench: 'web/bench.html' } : null
   const script = `
     const { build } = await import('vite')
     const marker = ${JSON.stringify(marker ?? null)}
+    const input = ${JSON.stringify(input)}
     await build({
       configFile: 'vite.config.ts',
       logLevel: 'warn',
-      build: { outDir: ${JSON.stringify(outDir)}, emptyOutDir: true },
+      build: { outDir: ${JSON.stringify(outDir)}, emptyOutDir: true, ...(input ? { rollupOptions: { input } } : {}) },
       plugins: marker === null ? [] : [{
         name: 'e2e-build-marker',
         enforce: 'pre',

@@ -114,7 +114,11 @@ export interface Runtime {
    * and exits non-zero (127 when the command is unknown).
    */
   spawn(command: string, args: string[], options?: SpawnOptions): RuntimeProcess
-  /** Runs tests and resolves to their report, also stored as JSON and JUnit XML in `/runs/<id>/`. */
+  /**
+   * Runs tests and resolves to their report. The report is also written to `/runs/<id>/` as JSON
+   * and JUnit XML, right after (a process's `exit` waits for the reports it wrote; a test run
+   * resolves first, and the runtime's next call waits for the writing).
+   */
   runTests(spec?: TestSpec): Promise<TestReport>
   /** Stops every process and frees the runtime's workers. */
   dispose(): void

@@ -214,17 +214,19 @@ Object.assign(coderBench, {
   },
 
   /**
-   * The first test run of a project, on a runtime started just now (as when the IDE has just
+   * The first test run of a project on a runtime started just now (as when the IDE has just
    * opened): from the request to the report (ms), including the runtime's start, copying the
-   * files, esbuild's start when the files need compiling, and the run.
+   * files, compiling (from the compile cache, or esbuild's start when it misses), and the run.
+   * `files` makes a new project; a project id reuses one made before.
    */
-  async runtimeTestCold(files: Array<{ path: string; text: string }>, spec: { files?: string[]; runner?: 'node-test' | 'vitest' }): Promise<{ ms: number; counts: ReturnType<typeof counts> }> {
-    const { projectId } = await projectWith(files)
+  async runtimeTestCold(files: Array<{ path: string; text: string }> | string, spec: { files?: string[]; runner?: 'node-test' | 'vitest' }): Promise<{ ms: number; counts: ReturnType<typeof counts>; projectId: string }> {
+    // A project id: one made in an earlier visit (the returning user's case).
+    const projectId = typeof files === 'string' ? files : (await projectWith(files)).projectId
     const t0 = performance.now()
     const runtime = createEmbeddedRuntime(projectId)
     try {
       const report = await runtime.runTests(spec)
-      return { ms: performance.now() - t0, counts: counts(report) }
+      return { ms: performance.now() - t0, counts: counts(report), projectId }
     } finally {
       runtime.dispose()
     }

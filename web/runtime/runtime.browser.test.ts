@@ -76,7 +76,8 @@ describe('embedded: Python and WASI', () => {
     const failing = report.tests.find((t) => t.status === 'failed')!
     expect(failing).toMatchObject({ name: 'test_wrong', suites: ['CalcTest'] })
     expect(failing.failure?.location).toMatchObject({ path: '/workspace/test_calc.py', line: 9 })
-    expect(JSON.parse((await read(`/runs/${report.id}/report.json`)) ?? '{}').counts.total).toBe(2)
+    // Written right after the run resolves.
+    await expect.poll(async () => JSON.parse((await read(`/runs/${report.id}/report.json`)) ?? '{}').counts?.total).toBe(2)
   })
 
   it('runs a WASI binary with args, stdin and the workspace mounted', async () => {

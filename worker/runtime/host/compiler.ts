@@ -1,6 +1,7 @@
 import type * as Esbuild from 'esbuild-wasm'
 import type { CompileLoader } from '../modules'
 import type { CompiledModule } from '../sandbox/loader'
+import { compileKey, type CompileStore } from './compile-cache'
 
 /** Turns TypeScript, JSX and ES modules into CommonJS, caching each file's result by its content. */
 export interface Compiler {
@@ -9,24 +10,34 @@ export interface Compiler {
   compile(path: string, source: string, loader: CompileLoader): Promise<CompiledModule>
 }
 
+/** Names the compile settings below, so a change to them misses the lasting cache (as does a new esbuild: its wasm's URL is part of the key). */
+const SETTINGS = 'cjs es2022 node external-map meta-define v1'
+
 /**
  * A compiler over esbuild-wasm, loaded from `wasmURL` (our own origin). Failures are
  * SyntaxErrors whose message is esbuild's, with the file, line and column.
  */
-export function createCompiler(options: { wasmURL: string; load?: () => Promise<typeof Esbuild> }): Compiler {
+export function createCompiler(options: { wasmURL: string; load?: () => Promise<typeof Esbuild>; store?: CompileStore }): Compiler {
   let ready: Promise<typeof Esbuild> | null = null
   const cache = new Map<string, { source: string; result: CompiledModule }>()
   const start = () =>
     (ready ??= (async () => {
       const esbuild = await (options.load ?? (() => import('esbuild-wasm')))()
-      // The host is a worker already: esbuild runs on its thread rather than in another worker.
-      await esbuild.initialize({ wasmURL: options.wasmURL, worker: false })
+      // In its own worker: esbuild's start (seconds of Go code) must not hold up the host's messages.
+      await esbuild.initialize({ wasmURL: options.wasmURL, worker: true })
       return esbuild
     })())
 
   async function compile(path: string, source: string, loader: CompileLoader): Promise<CompiledModule> {
     const hit = cache.get(path)
     if (hit && hit.source === source) return hit.result
+    // The lasting cache first: the modules of the last session need no esbuild at all.
+    const key = options.store ? await compileKey(`${SETTINGS}\0${options.wasmURL}\0${loader}`, path, source) : null
+    const stored = key ? await options.store!.get(key) : undefined
+    if (stored) {
+      cache.set(path, { source, result: stored })
+      return stored
+    }
     const esbuild = await start()
     try {
       const out = await esbuild.transform(source, {
@@ -44,6 +55,7 @@ export function createCompiler(options: { wasmURL: string; load?: () => Promise<
       })
       const result = { code: out.code, map: out.map || null }
       cache.set(path, { source, result })
+      if (key) options.store!.put(key, result)
       return result
     } catch (error) {
       const failure = error as { errors?: Array<{ text: string; location?: { line: number; column: number; lineText: string } | null }> }

@@ -6,6 +6,7 @@ import esbuildWasmUrl from 'esbuild-wasm/esbuild.wasm?url'
 import { serveRpc } from '../../../shared/rpc'
 import type { RuntimeApi, RuntimeConnect } from '../../../shared/runtime'
 import { createPythonRunner, PYODIDE_INDEX_URL } from '../python'
+import { createIdbCompileStore } from './compile-cache'
 import { createCompiler } from './compiler'
 import { createRuntimeHost } from './runtime-host'
 import { createSandboxes } from './sandboxes'
@@ -20,7 +21,7 @@ scope.addEventListener(
     const link = connectWorkspace(event.data.port as MessagePort)
     const handlers = createRuntimeHost({
       link,
-      compiler: createCompiler({ wasmURL: esbuildWasmUrl }),
+      compiler: createCompiler({ wasmURL: esbuildWasmUrl, store: createIdbCompileStore() }),
       // Vite bundles a worker only when `new URL(...)` is written inside the constructor call.
       sandboxes: createSandboxes({ createWorker: () => new Worker(new URL('../sandbox/main.ts', import.meta.url), { type: 'module', name: 'sandbox' }) }),
       python: () => createPythonRunner({ indexURL: PYODIDE_INDEX_URL }),

@@ -24,6 +24,9 @@ export interface RuntimeHostOptions {
   origin: string
 }
 
+/** How long after a project opens esbuild is started, if nothing needed it before. */
+const ESBUILD_WARM_DELAY_MS = 1500
+
 /** The environment every process starts with. */
 export const DEFAULT_ENV: Record<string, string> = {
   HOME: '/workspace',
@@ -41,6 +44,8 @@ interface ProjectState {
   compiled: Map<string, { source: string; result: CompiledModule }>
   /** Applies changes to the copy at once and to the workspace in order. */
   commit(changes: FsChange[]): void
+  /** Queues changes outside the copy (`/runs`) for the workspace, in the same order. */
+  store(changes: FsChange[]): void
   /** Resolves when every committed change is in the workspace. */
   flush(): Promise<void>
 }
@@ -80,6 +85,9 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           commit(changes) {
             if (!changes.length) return
             mirror.apply(changes)
+            p.store(changes)
+          },
+          store(changes) {
             writes = writes.then(() => link.rpc.call('applyChanges', { projectId, changes })).catch((error: unknown) => void (failed = error))
           },
           async flush() {
@@ -223,12 +231,13 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
         return { tests: exit.tests?.tests ?? [], error, durationMs: performance.now() - t0, code: exit.code }
       },
     })
-    await saveReport(p, run, report)
+    saveReport(p, run, report)
     return report
   }
 
-  async function saveReport(p: ProjectState, run: RunState, report: TestReport): Promise<void> {
-    await link.rpc.call('applyChanges', { projectId: p.id, changes: reportFiles(report).map((f) => ({ type: 'write' as const, path: f.path, data: f.data, mode: 0o100644 })) })
+  /** Queues the report's files for `/runs/<id>/` (written in order with the run's other changes). */
+  function saveReport(p: ProjectState, run: RunState, report: TestReport): void {
+    p.store(reportFiles(report).map((f) => ({ type: 'write' as const, path: f.path, data: f.data, mode: 0o100644 })))
     run.runs.push(report.id)
   }
 
@@ -409,7 +418,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
       if (at && !at.path.startsWith('/')) at.path = `/workspace/${at.path}`
     }
     const report = createReport({ id: newRunId(), runner: 'python-unittest', command: argv.join(' '), startedAt, durationMs: performance.now() - t0, files: [...new Set(result.tests.map((t) => t.file))].map((file) => ({ file, durationMs: 0, error: null })), tests: result.tests })
-    await saveReport(p, run, report)
+    saveReport(p, run, report)
     return { code: result.code, report }
   }
 
@@ -470,12 +479,14 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
   return {
     async open({ projectId }) {
       const opened = openProject(projectId)
-      void compiler.warm().catch((error: unknown) => console.warn('runtime: esbuild did not start', error))
+      // esbuild starts a little later: a first run usually finds its modules in the compile cache,
+      // and should not share the CPU with esbuild's start (a compile that misses starts it at once).
+      setTimeout(() => void compiler.warm().catch((error: unknown) => console.warn('runtime: esbuild did not start', error)), ESBUILD_WARM_DELAY_MS)
       await opened
     },
     async spawn(request, { signal, progress }): Promise<ExitStatus> {
       const p = await openProject(request.projectId)
-      await p.mirror.settled()
+      await Promise.all([p.mirror.settled(), p.flush()])
       const run: RunState = { runs: [], current: null, timedOut: false, interrupted: false }
       running.set(request.pid, run)
       const out = batcher(progress)
@@ -508,7 +519,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     },
     async runTests(spec, { signal, progress }) {
       const p = await openProject(spec.projectId)
-      await p.mirror.settled()
+      await Promise.all([p.mirror.settled(), p.flush()])
       const run: RunState = { runs: [], current: null, timedOut: false, interrupted: false }
       const out = batcher(progress)
       const ctx = (inner: AbortSignal): CommandContext => ({ cwd: '/workspace', env: { ...DEFAULT_ENV }, stdin: '', io: out.io, signal: inner })
@@ -521,7 +532,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
             const { report } = await runPython(p, run, ['python', '-m', 'unittest', ...testArgs], ctx(inner))
             if (report) return report
             const empty = createReport({ id: newRunId(), runner, command: 'python -m unittest', startedAt: Date.now(), durationMs: 0, files: [], tests: [] })
-            await saveReport(p, run, empty)
+            saveReport(p, run, empty)
             return empty
           }
           const files = spec.files?.map((f) => `/workspace/${f.replace(/^\/?workspace\//, '').replace(/^\//, '')}`)
@@ -529,7 +540,6 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
         })
       } finally {
         out.flush()
-        await p.flush()
       }
     },
   }

@@ -43,16 +43,24 @@ export type SyncAnswer = (request: SyncRequest) => Promise<Uint8Array | null>
 /** Sandboxes made by `createWorker`. */
 export function createSandboxes(options: { createWorker: () => Worker }): Sandboxes {
   const isolated = typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true
-  let spare: Worker | null = null
+  // Workers started ahead: loading a worker's code takes tens of milliseconds. Two, so that a
+  // test run's files (run two at a time) both start at once; refilled when a process ends, not
+  // while it runs, so loading the next one does not compete with it for the CPU.
+  const SPARES = 2
+  const spares: Worker[] = []
   const live = new Set<Worker>()
+  let refill: ReturnType<typeof setTimeout> | null = null
+  const fill = () => {
+    refill = null
+    while (spares.length < SPARES) spares.push(options.createWorker())
+  }
   const take = () => {
-    const worker = spare ?? options.createWorker()
-    spare = null
+    const worker = spares.shift() ?? options.createWorker()
     live.add(worker)
-    // Start the next one while this runs: loading a worker's code takes tens of milliseconds.
-    setTimeout(() => (spare ??= options.createWorker()), 0)
     return worker
   }
+  const scheduleFill = () => void (refill ??= setTimeout(fill, 0))
+  scheduleFill()
 
   return {
     start(run, io, { answer, timeoutMs }) {
@@ -69,6 +77,7 @@ export function createSandboxes(options: { createWorker: () => Worker }): Sandbo
         if (timer) clearTimeout(timer)
         worker.terminate()
         live.delete(worker)
+        scheduleFill()
         settle(result)
       }
       worker.addEventListener('message', (event: MessageEvent<SandboxToHost>) => {
@@ -119,8 +128,8 @@ export function createSandboxes(options: { createWorker: () => Worker }): Sandbo
       }
     },
     dispose() {
-      spare?.terminate()
-      spare = null
+      if (refill) clearTimeout(refill)
+      for (const worker of spares.splice(0)) worker.terminate()
       for (const worker of live) worker.terminate()
       live.clear()
     },
