@@ -75,8 +75,8 @@ describe('offline', () => {
     await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
     const projectUrl = page.url()
     await openReadme(page)
-    // Once idle, the whole build is cached, lazy chunks never loaded so far included.
-    const buildFiles = readdirSync(join(distDir, 'assets')).length
+    // Once idle, the whole build is cached, lazy chunks never loaded so far (and pyodide) included.
+    const buildFiles = readdirSync(join(distDir, 'assets'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
     await expect.poll(() => cachedAssets(page).then((a) => a.length), { timeout: 30_000 }).toBe(buildFiles)
 
     await context.setOffline(true)

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startAppServer, type AppServer } from './support/app-server'
+import { importThroughUi } from './support/ide'
 import { makeRepo, type FileSpec } from './support/fixtures'
 import { startGitServer, type GitServer } from './support/git-server'
 
@@ -58,10 +59,7 @@ describe('the runtime offline', () => {
   it('runs node, vitest-style TypeScript, Python and WASI, tests and the preview with the network off', { timeout: 300_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
-    await page.goto(app.url)
-    await page.getByLabel('Repository URL').fill(`${git.url}/polyglot.git`)
-    await page.getByRole('button', { name: 'Import' }).click()
-    await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
+    await importThroughUi(page, app.url, `${git.url}/polyglot.git`, 'polyglot')
     const projectUrl = page.url()
     // The service worker takes the whole build, esbuild's and pyodide's files included.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 })

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startAppServer } from './support/app-server'
+import { activeTab, importThroughUi, openFromTree } from './support/ide'
 import { makeRepo, type FileSpec } from './support/fixtures'
 import { startGitServer, type GitServer } from './support/git-server'
 
@@ -55,32 +56,14 @@ afterAll(async () => {
 async function withCalc(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const page = await context.newPage()
-  await page.goto(app.url)
-  await page.getByLabel('Repository URL').fill(`${git.url}/calc.git`)
-  await page.getByRole('button', { name: 'Import' }).click()
-  await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
-  await expect.poll(() => page.locator('.project-name').textContent()).toBe('calc')
+  await importThroughUi(page, app.url, `${git.url}/calc.git`, 'calc')
   return { context, page }
 }
 
-const tree = (page: Page) => page.getByRole('navigation', { name: 'Files' })
-const activeTab = (page: Page) => page.locator('.tab.active .tab-name').textContent()
 const dirtyTabs = (page: Page) => page.locator('.tab .dirty').count()
 /** The visible terminal's screen, one string per row, trailing spaces dropped. */
 const screen = async (page: Page) => (await page.locator('.terminal-view:visible .xterm-rows > div').allInnerTexts()).map((r) => r.replace(/\s+$/, ''))
 const lastLine = async (page: Page) => (await screen(page)).filter(Boolean).at(-1) ?? ''
-
-async function openFromTree(page: Page, path: string) {
-  const parts = path.split('/').slice(2)
-  let at = '/workspace'
-  for (const dir of parts.slice(0, -1)) {
-    at += `/${dir}`
-    const row = tree(page).locator(`[data-path="${at}"]`)
-    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('> button').click()
-  }
-  await tree(page).locator(`[data-path="${path}"] > button`).click()
-  await expect.poll(() => activeTab(page)).toBe(path.split('/').pop())
-}
 
 /** Types a line in the focused terminal and presses Enter. */
 async function run(page: Page, line: string) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startAppServer } from './support/app-server'
+import { activeTab, fileTree, importThroughUi, openFromTree } from './support/ide'
 
 // The Studio in real Chromium against the built app: editor, tabs, hot exit, quick open, search,
 // command palette, git panel, file operations, two tabs on one project, open-in-Coder links.
@@ -35,11 +36,7 @@ async function freshContext(): Promise<BrowserContext> {
 
 /** Imports small.git through the projects page and waits for the workbench. */
 async function importSmall(page: Page): Promise<string> {
-  await page.goto(app.url)
-  await page.getByLabel('Repository URL').fill(`${gitServer}/small.git`)
-  await page.getByRole('button', { name: 'Import' }).click()
-  await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
-  await expect.poll(() => page.locator('.project-name').textContent()).toBe('small')
+  await importThroughUi(page, app.url, `${gitServer}/small.git`, 'small')
   return page.url()
 }
 
@@ -51,23 +48,10 @@ async function withSmall(): Promise<{ context: BrowserContext; page: Page }> {
   return { context, page }
 }
 
-const tree = (page: Page) => page.getByRole('navigation', { name: 'Files' })
+const tree = fileTree
 const editorText = (page: Page) => page.locator('.editor-host .cm-content').innerText()
 const dirtyTabs = (page: Page) => page.locator('.tab .dirty').count()
-const activeTab = (page: Page) => page.locator('.tab.active .tab-name').textContent()
 
-async function openFromTree(page: Page, path: string) {
-  const parts = path.split('/').slice(2)
-  let at = '/workspace'
-  for (const dir of parts.slice(0, -1)) {
-    at += `/${dir}`
-    const row = tree(page).locator(`[data-path="${at}"]`)
-    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('> button').click()
-  }
-  await tree(page).locator(`[data-path="${path}"] > button`).click()
-  await expect.poll(() => activeTab(page)).toBe(path.split('/').pop())
-  await expect.poll(() => page.locator('.editor-host .cm-content').getAttribute('aria-label')).toBe(`Edit ${path}`)
-}
 
 describe('the Studio', () => {
   it('edits with CodeMirror, saves with Ctrl+S, and keeps unsaved work across a reload (hot exit)', async () => {

@@ -156,6 +156,23 @@ export interface HelloMessage {
 /** The Web Lock a tab holds for as long as it lives; the worker learns of the tab's end by getting it. */
 export const clientLockName = (clientId: string) => `coder-client-${clientId}`
 
+/**
+ * Opens a connection to the workspace worker as `clientId`: hello at once (before any call), then
+ * `alive` once this context holds its lifetime lock, which it keeps until it ends. `locks` is
+ * `navigator.locks` (absent: the worker is never told, and keeps the client until the port closes).
+ */
+export function greetWorkspace(
+  port: { postMessage(message: HelloMessage): void },
+  clientId: string,
+  locks: { request(name: string, callback: () => Promise<never>): unknown } | undefined,
+): void {
+  port.postMessage({ kind: 'hello', clientId })
+  void locks?.request(clientLockName(clientId), () => {
+    port.postMessage({ kind: 'alive', clientId })
+    return new Promise<never>(() => {})
+  })
+}
+
 /** One entry of a snapshot of a folder: metadata always, content for the files that were read. */
 export interface SnapshotEntry {
   /** Absolute namespace path. */

@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors'
 import { createRpcClient, type RpcClient } from '../../shared/rpc'
+import { createOutputQueue } from './output-queue'
 import type { ExitStatus, OutputChunk, RunProgress, Runtime, RuntimeApi, RuntimeConnect, RuntimeProcess, SpawnOptions, TestEvent, TestReport, TestSpec } from '../../shared/runtime'
 
 /** The embedded runtime, plus what the IDE needs beyond the contract. */
@@ -32,43 +33,25 @@ export function createEmbeddedRuntime(projectId: string): EmbeddedRuntime {
   function spawn(command: string, args: string[], options: SpawnOptions = {}): RuntimeProcess {
     const pid = crypto.randomUUID()
     const controller = new AbortController()
-    const queue: OutputChunk[] = []
-    let wake: (() => void) | null = null
-    let ended = false
-    const push = (chunks: OutputChunk[]) => {
-      queue.push(...chunks)
-      wake?.()
-    }
+    const queue = createOutputQueue()
     options.signal?.addEventListener('abort', () => controller.abort())
     const exit: Promise<ExitStatus> = warm()
       .then(() =>
         rpc.call(
           'spawn',
           { projectId, pid, command, args, cwd: options.cwd, env: options.env, stdin: options.stdin, timeoutMs: options.timeoutMs },
-          { signal: controller.signal, timeoutMs: 0, onProgress: (p: RunProgress) => p.output && push(p.output) },
+          { signal: controller.signal, timeoutMs: 0, onProgress: (p: RunProgress) => p.output && queue.push(...p.output) },
         ),
       )
       .catch((error: unknown): ExitStatus => {
         const aborted = error instanceof AppError && error.code === 'ABORTED'
-        if (!aborted) push([{ stream: 'stderr', text: `${error instanceof Error ? error.message : String(error)}\n` }])
+        if (!aborted) queue.push({ stream: 'stderr', text: `${error instanceof Error ? error.message : String(error)}\n` })
         return { code: aborted ? 130 : 1, signal: aborted ? 'SIGINT' : null, timedOut: false, cwd: options.cwd ?? '/workspace', runs: [] }
       })
-      .finally(() => {
-        ended = true
-        wake?.()
-      })
+      .finally(() => queue.end())
     return {
       exit,
-      output: {
-        async *[Symbol.asyncIterator]() {
-          for (;;) {
-            while (queue.length) yield queue.shift()!
-            if (ended) return
-            await new Promise<void>((resolve) => (wake = resolve))
-            wake = null
-          }
-        },
-      },
+      output: queue.output,
       write: (text) => void rpc.call('input', { pid, text }).catch(() => undefined),
       kill: () => controller.abort(),
     }

@@ -2,7 +2,8 @@ import type { WebContainer as WebContainerType, FileSystemTree } from '@webconta
 import { AppError } from '../../shared/errors'
 import type { WorkspaceApi, WorkspaceEvent } from '../../shared/protocol'
 import type { RpcClient } from '../../shared/rpc'
-import { createReport, type ExitStatus, type OutputChunk, type Runtime, type RuntimeProcess, type SpawnOptions, type TestCaseReport, type TestReport, type TestSpec } from '../../shared/runtime'
+import { createOutputQueue } from './output-queue'
+import { createReport, type ExitStatus, type Runtime, type RuntimeProcess, type SpawnOptions, type TestCaseReport, type TestReport, type TestSpec } from '../../shared/runtime'
 
 /** How long WebContainer gets to boot before the IDE falls back to the embedded runtime. */
 export const WEBCONTAINER_BOOT_TIMEOUT_MS = 15_000
@@ -91,15 +92,13 @@ function createWebContainerRuntime(wc: WebContainerType, options: WebContainerOp
   })
 
   function spawn(command: string, args: string[], spawnOptions: SpawnOptions = {}): RuntimeProcess {
-    const queue: OutputChunk[] = []
-    let wake: (() => void) | null = null
-    let ended = false
+    const queue = createOutputQueue()
     let timedOut = false
     let interrupted = false
     const started = wc.spawn(command, args, { cwd: spawnOptions.cwd?.replace(/^\/workspace\/?/, '') || undefined, env: spawnOptions.env, output: true })
     const exit: Promise<ExitStatus> = started
       .then(async (proc) => {
-        void proc.output.pipeTo(new WritableStream({ write: (text) => void (queue.push({ stream: 'stdout', text }), wake?.()) }))
+        void proc.output.pipeTo(new WritableStream({ write: (text) => queue.push({ stream: 'stdout', text }) }))
         if (spawnOptions.stdin !== undefined) {
           const writer = proc.input.getWriter()
           await writer.write(spawnOptions.stdin)
@@ -112,23 +111,11 @@ function createWebContainerRuntime(wc: WebContainerType, options: WebContainerOp
         await flush()
         return { code: timedOut ? 124 : interrupted ? 130 : code, signal: timedOut ? 'SIGKILL' : interrupted ? 'SIGINT' : null, timedOut, cwd: spawnOptions.cwd ?? '/workspace', runs: [] } satisfies ExitStatus
       })
-      .finally(() => {
-        ended = true
-        wake?.()
-      })
+      .finally(() => queue.end())
     let input: WritableStreamDefaultWriter<string> | null = null
     return {
       exit,
-      output: {
-        async *[Symbol.asyncIterator]() {
-          for (;;) {
-            while (queue.length) yield queue.shift()!
-            if (ended) return
-            await new Promise<void>((resolve) => (wake = resolve))
-            wake = null
-          }
-        },
-      },
+      output: queue.output,
       write(text) {
         void started.then((proc) => {
           input ??= proc.input.getWriter()

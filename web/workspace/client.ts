@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors'
 import { createRpcClient, type Endpoint, type RpcClient } from '../../shared/rpc'
-import { clientLockName, type HelloMessage, type WorkerMessage, type WorkspaceApi, type WorkspaceEvent } from '../../shared/protocol'
+import { greetWorkspace, type WorkerMessage, type WorkspaceApi, type WorkspaceEvent } from '../../shared/protocol'
 
 /** The UI's handle on the workspace worker. */
 export interface WorkspaceClient {
@@ -62,14 +62,8 @@ export function createWorkspaceClient(): WorkspaceClient {
     })
   })
   port.start?.()
-  // Before any call: the worker serves a port only after its hello.
-  const hello = () => port.postMessage({ kind: 'hello', clientId: id } satisfies HelloMessage)
-  hello()
-  // Hold a lock for the life of the tab: the worker learns the tab is gone when it gets the lock.
-  void navigator.locks?.request(clientLockName(id), () => {
-    port.postMessage({ kind: 'alive', clientId: id } satisfies HelloMessage)
-    return new Promise<never>(() => {})
-  })
+  // Before any call: the worker serves a port only after its hello; the lock tells it when the tab is gone.
+  greetWorkspace(port, id, navigator.locks)
   return {
     rpc,
     id,

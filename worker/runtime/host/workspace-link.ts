@@ -1,5 +1,5 @@
 import { createRpcClient, type RpcClient } from '../../../shared/rpc'
-import { clientLockName, type HelloMessage, type WorkerMessage, type WorkspaceApi, type WorkspaceEvent } from '../../../shared/protocol'
+import { greetWorkspace, type WorkerMessage, type WorkspaceApi, type WorkspaceEvent } from '../../../shared/protocol'
 
 /** The runtime's connection to the workspace worker: RPC plus the workspace's events. */
 export interface WorkspaceLink {
@@ -26,11 +26,7 @@ export function connectWorkspace(port: MessagePort): WorkspaceLink {
     })
   })
   port.start()
-  port.postMessage({ kind: 'hello', clientId: id } satisfies HelloMessage)
-  void navigator.locks?.request(clientLockName(id), () => {
-    port.postMessage({ kind: 'alive', clientId: id } satisfies HelloMessage)
-    return new Promise<never>(() => {})
-  })
+  greetWorkspace(port, id, navigator.locks)
   return {
     rpc,
     id,
