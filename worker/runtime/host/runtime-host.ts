@@ -150,7 +150,11 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
         output: (chunks) => {
           for (const c of chunks) (c.stream === 'stdout' ? io.stdout : io.stderr)(c.text)
         },
-        changes: (changes) => p.commit(changes),
+        changes: (changes) => {
+          const allowed = changes.filter((c) => mayChange(c))
+          if (allowed.length < changes.length) io.stderr(`The runtime kept the program from changing ${changes.filter((c) => !mayChange(c)).map(changedPaths).flat().join(', ')}: processes may change /workspace (not its .git) and /tmp.\n`)
+          p.commit(allowed)
+        },
         testEvent: onEvent,
       },
       { answer: answerFor(p) },
@@ -184,14 +188,20 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           if (!data) throw new Error(`${path}: No such file`)
           return data
         },
-        write: (path, data) => p.commit([{ type: 'write', path, data, mode: p.mirror.get(path)?.mode ?? 0o100644 }]),
-        mkdir: (path) => p.commit([{ type: 'mkdir', path }]),
-        remove: (path) => p.commit([{ type: 'remove', path }]),
-        rename: (from, to) => p.commit([{ type: 'rename', from, to }]),
+        write: (path, data) => commitChecked(p, { type: 'write', path, data, mode: p.mirror.get(path)?.mode ?? 0o100644 }),
+        mkdir: (path) => commitChecked(p, { type: 'mkdir', path }),
+        remove: (path) => commitChecked(p, { type: 'remove', path }),
+        rename: (from, to) => commitChecked(p, { type: 'rename', from, to }),
       },
       exec: (argv, ctx) => execProgram(p, run, host, argv, ctx),
     }
     return host
+  }
+
+  /** A shell built-in's change, refused (the built-in reports it) where a process may not change things. */
+  function commitChecked(p: ProjectState, change: FsChange): void {
+    if (!mayChange(change)) throw new Error(`${changedPaths(change).join(', ')}: Permission denied (only /workspace, not its .git, and /tmp can be changed)`)
+    p.commit([change])
   }
 
   function resolvePath(cwd: string, path: string): string {
@@ -557,6 +567,24 @@ async function detectRunner(p: ProjectState): Promise<'node-test' | 'vitest' | '
   if (!pkg && files.some((f) => /\/test[^/]*\.py$/.test(f))) return 'python-unittest'
   if (files.some((f) => /\.(test|spec)\.[cm]?tsx?$/.test(f) && !f.includes('/node_modules/'))) return 'vitest'
   return 'node-test'
+}
+
+/** The paths a change touches. */
+function changedPaths(change: FsChange): string[] {
+  return change.type === 'rename' ? [change.from, change.to] : [change.path]
+}
+
+/**
+ * Whether a process may make `change`: inside /workspace but not its .git (history changes go
+ * through git, where they can be reviewed), or inside /tmp. A sandbox can post any message, so
+ * the host checks.
+ */
+export function mayChange(change: FsChange): boolean {
+  return changedPaths(change).every((raw) => {
+    const path = normalizePath(raw)
+    if (path.startsWith('/tmp/')) return true
+    return path.startsWith('/workspace/') && path !== '/workspace/.git' && !path.startsWith('/workspace/.git/')
+  })
 }
 
 /** Quotes an argument for a shell line, when it needs it. */
