@@ -284,10 +284,10 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     document.addEventListener('visibilitychange', onVisibility)
     void session.restore().finally(() => {
       model.start()
-      // Warm the runtime once the page is idle: it copies the files and starts esbuild, so the first run is quick.
+      // Warm the runtime once the IDE has settled (as the service worker waits): it starts its workers,
+      // copies the files and starts esbuild, so the first run is quick, without slowing the opening.
       const warm = () => void getRuntime().warm().catch((e: unknown) => console.warn('runtime: could not warm up', e))
-      if (typeof requestIdleCallback === 'function') requestIdleCallback(warm, { timeout: 5000 })
-      else setTimeout(warm, 1000)
+      setTimeout(() => (typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 5000 }) : warm()), 1500)
     })
   })
   onCleanup(() => {
