@@ -261,9 +261,10 @@ export type WorkspaceApi = {
   /**
    * Every entry under `path` (absolute), for a runtime's in-memory copy: metadata of all, and the
    * content of files of at most `maxBytes` (default 1 MiB) except inside folders named in `lazy`
-   * (e.g. `node_modules`, read on demand). Folders named in `skip` (e.g. `.git`) are left out.
+   * (e.g. `node_modules`, read on demand), and of at most `maxFiles` files in all (the first found).
+   * Folders named in `skip` (e.g. `.git`) are left out.
    */
-  snapshot: Call<InProject<{ path: string; skip?: string[]; lazy?: string[]; maxBytes?: number }>, SnapshotEntry[]>
+  snapshot: Call<InProject<{ path: string; skip?: string[]; lazy?: string[]; maxBytes?: number; maxFiles?: number }>, SnapshotEntry[]>
   /** Applies a runtime's changes in order, as one batch; one `files-changed` event names them all. */
   applyChanges: Call<InProject<{ changes: FsChange[] }>, void>
   /** Searches the workspace's text files; results stream as progress; resolves to the totals. */

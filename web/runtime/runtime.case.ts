@@ -166,6 +166,11 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       const failing = report.tests.find((t: { name: string }) => t.name === 'fails')
       expect(failing.failure.location).toMatchObject({ path: '/workspace/test/sum.test.js', line: 5 })
       expect(await read(`/runs/${r.status.runs[0]}/junit.xml`)).toContain('<testcase')
+      // A test file run as a script runs its tests too, as Node does.
+      const direct = await run(runtime, 'node', ['test/sum.test.js'])
+      expect(direct.status.code).toBe(1)
+      expect(direct.stdout).toMatch(/✖ fails/)
+      expect(direct.stdout).toMatch(/pass 1/)
     })
 
     it('runs vitest-style TypeScript tests, importing from vitest, and reports them', async () => {

@@ -268,9 +268,9 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
       const name = p.info.name.replace(/[^\w.-]+/g, '-') || 'project'
       return zipDirectory(p.namespace, '/workspace', name, { signal, onProgress: progress })
     },
-    async snapshot({ projectId, path, skip = ['.git'], lazy = [], maxBytes = 1024 * 1024 }) {
+    async snapshot({ projectId, path, skip = ['.git'], lazy = [], maxBytes = 1024 * 1024, maxFiles = Infinity }) {
       const p = await open(projectId)
-      return snapshotTree(p.namespace, nsPath(path), new Set(skip), new Set(lazy), maxBytes)
+      return snapshotTree(p.namespace, nsPath(path), new Set(skip), new Set(lazy), maxBytes, maxFiles)
     },
     async applyChanges({ projectId, changes }) {
       if (!Array.isArray(changes)) throw new AppError('BAD_INPUT', 'changes must be a list')
@@ -290,7 +290,7 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
 type Ns = OpenProject['namespace']
 
 /** Reads a folder's entries breadth-first, sixteen reads at a time (IndexedDB serves them in parallel). */
-async function snapshotTree(ns: Ns, root: string, skip: Set<string>, lazy: Set<string>, maxBytes: number): Promise<SnapshotEntry[]> {
+async function snapshotTree(ns: Ns, root: string, skip: Set<string>, lazy: Set<string>, maxBytes: number, maxFiles: number): Promise<SnapshotEntry[]> {
   const out: SnapshotEntry[] = []
   const reads: Array<() => Promise<void>> = []
   async function visit(dir: string, readContent: boolean): Promise<void> {
@@ -302,7 +302,7 @@ async function snapshotTree(ns: Ns, root: string, skip: Set<string>, lazy: Set<s
       out.push(entry)
       if (s.type === 'dir') await visit(path, readContent && !lazy.has(name))
       else if (s.type === 'symlink') entry.target = await ns.readlink(path)
-      else if (readContent && s.size <= maxBytes) reads.push(async () => void (entry.data = await ns.readFile(path)))
+      else if (readContent && s.size <= maxBytes && reads.length < maxFiles) reads.push(async () => void (entry.data = await ns.readFile(path)))
     }
   }
   await visit(root, true)

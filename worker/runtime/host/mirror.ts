@@ -3,6 +3,12 @@ import { dirname, MODE } from '../../../shared/namespace'
 import type { FsChange, SnapshotEntry } from '../../../shared/protocol'
 import type { WorkspaceLink } from './workspace-link'
 
+/**
+ * How many files' content the copy reads up front; the rest (in a very large workspace) is read
+ * when a process asks for it, so opening a project does not mean reading all of it.
+ */
+export const EAGER_FILES = 3000
+
 /** Folders whose files are listed but read only when a process asks for them. */
 export const LAZY_FOLDERS = ['node_modules']
 
@@ -20,6 +26,8 @@ export interface Mirror {
   get(path: string): SnapshotEntry | undefined
   /** A file's bytes (read from the workspace if not copied yet); null when there is no such file. */
   read(path: string): Promise<Uint8Array | null>
+  /** Reads every file not read yet (for a sandbox that cannot ask for files on demand). */
+  readAll(): Promise<void>
   /** Applies a process's own changes to the copy (the workspace gets them separately). */
   apply(changes: FsChange[]): void
   /** The `type` field of the package.json nearest to `path` ("module", "commonjs") or null. */
@@ -45,7 +53,7 @@ export function createMirror(link: WorkspaceLink, projectId: string): Mirror {
       map.set(dir, { path: dir, type: 'dir', mode: MODE.dir, size: 0, mtimeMs: Date.now(), version: `local-${++localVersion}` })
     }
   }
-  const snapshot = (path: string) => link.rpc.call('snapshot', { projectId, path, skip: ['.git'], lazy: LAZY_FOLDERS })
+  const snapshot = (path: string) => link.rpc.call('snapshot', { projectId, path, skip: ['.git'], lazy: LAZY_FOLDERS, maxFiles: EAGER_FILES })
 
   async function reload(): Promise<void> {
     const list = await snapshot('/workspace')
@@ -96,6 +104,12 @@ export function createMirror(link: WorkspaceLink, projectId: string): Mirror {
       if (!entry || entry.type !== 'file') return null
       if (!entry.data) entry.data = await link.rpc.call('readFile', { projectId, path })
       return entry.data
+    },
+    async readAll() {
+      const missing = [...map.values()].filter((e) => e.type === 'file' && !e.data)
+      for (let i = 0; i < missing.length; i += 16) {
+        await Promise.all(missing.slice(i, i + 16).map(async (e) => void (e.data = await link.rpc.call('readFile', { projectId, path: e.path }))))
+      }
     },
     apply(changes) {
       const now = Date.now()

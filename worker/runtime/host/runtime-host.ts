@@ -2,7 +2,7 @@ import { AppError } from '../../../shared/errors'
 import { basename, dirname, joinPath, normalizePath } from '../../../shared/namespace'
 import type { FsChange } from '../../../shared/protocol'
 import type { Handlers } from '../../../shared/rpc'
-import { createReport, type ExitStatus, type OutputChunk, type RunProgress, type RuntimeApi, type TestEvent, type TestReport } from '../../../shared/runtime'
+import { createNodeSpecReporter, createReport, type ExitStatus, type OutputChunk, type RunProgress, type RuntimeApi, type TestEvent, type TestReport } from '../../../shared/runtime'
 import { compileLoader, MODULE_EXTENSIONS } from '../modules'
 import type { CompiledModule } from '../sandbox/loader'
 import type { PythonRunner } from '../python'
@@ -107,12 +107,12 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     return state
   }
 
-  /** Compiles every module file outside node_modules that changed since the last run. */
-  async function precompile(p: ProjectState): Promise<Record<string, CompiledModule>> {
+  /** Compiles every module file outside node_modules (or every one, with `all`) that changed since the last run. */
+  async function precompile(p: ProjectState, all = false): Promise<Record<string, CompiledModule>> {
     const out: Record<string, CompiledModule> = {}
     const jobs: Array<Promise<void>> = []
     for (const entry of p.mirror.entries()) {
-      if (entry.type !== 'file' || !entry.data || !MODULE_EXTENSIONS.test(entry.path) || entry.path.includes('/node_modules/')) continue
+      if (entry.type !== 'file' || !entry.data || !MODULE_EXTENSIONS.test(entry.path) || (!all && entry.path.includes('/node_modules/'))) continue
       const source = decoder.decode(entry.data)
       const cached = p.compiled.get(entry.path)
       if (cached && cached.source === source) {
@@ -143,7 +143,14 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
 
   /** Runs one sandboxed process to its end, streaming its output and committing its file changes. */
   async function runSandbox(p: ProjectState, run: RunState, spec: { mode: 'node' | 'test' | 'wasi'; argv: string[]; cwd: string; env: Record<string, string>; stdin: string | null; test?: NonNullable<Parameters<Sandboxes['start']>[0]['test']> }, io: ShellIo, signal: AbortSignal, onEvent?: (e: TestEvent) => void): Promise<SandboxExit> {
-    const compiled = spec.mode === 'wasi' ? {} : await precompile(p)
+    // Without SharedArrayBuffer a sandbox cannot ask for files or compiles as it runs: all go ahead.
+    if (!sandboxes.isolated) await p.mirror.readAll()
+    const compiled = spec.mode === 'wasi' ? {} : await precompile(p, !sandboxes.isolated)
+    // `node file.test.js`: the tests a script declares print as Node's spec reporter prints them.
+    let reporter: ReturnType<typeof createNodeSpecReporter> | null = null
+    const printTests = (event: TestEvent) => io.stdout((reporter ??= createNodeSpecReporter()).onEvent(event))
+    const t0 = performance.now()
+    const startedAt = Date.now()
     const process = sandboxes.start(
       { mode: spec.mode, argv: spec.argv, env: spec.env, cwd: spec.cwd, entries: p.mirror.entries(), compiled, stdin: spec.stdin, test: spec.test ?? null, columns: 100, origin: options.origin },
       {
@@ -155,7 +162,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           if (allowed.length < changes.length) io.stderr(`The runtime kept the program from changing ${changes.filter((c) => !mayChange(c)).map(changedPaths).flat().join(', ')}: processes may change /workspace (not its .git) and /tmp.\n`)
           p.commit(allowed)
         },
-        testEvent: onEvent,
+        testEvent: onEvent ?? (spec.mode === 'node' ? printTests : undefined),
       },
       { answer: answerFor(p) },
     )
@@ -165,7 +172,14 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     signal.addEventListener('abort', onAbort)
     if (signal.aborted) onAbort()
     try {
-      return await process.exit
+      const exit = await process.exit
+      if (spec.mode === 'node' && exit.tests && (exit.tests.tests.length || exit.tests.error)) {
+        const file = (spec.argv[1] ?? '').replace(/^\/workspace\//, '')
+        const report = createReport({ id: newRunId(), runner: 'node-test', command: spec.argv.join(' '), startedAt, durationMs: performance.now() - t0, files: [{ file, durationMs: performance.now() - t0, error: exit.tests.error }], tests: exit.tests.tests })
+        io.stdout((reporter ??= createNodeSpecReporter()).summary(report))
+        saveReport(p, run, report)
+      }
+      return exit
     } finally {
       signal.removeEventListener('abort', onAbort)
       run.current = previous

@@ -29,6 +29,8 @@ export interface SandboxProcess {
 
 /** Starts processes in fresh sandbox workers, keeping one started ahead so a run does not wait for it. */
 export interface Sandboxes {
+  /** Whether sandboxes can read files and compiled modules on demand (SharedArrayBuffer); if not, give them everything up front. */
+  readonly isolated: boolean
   /** Starts `run`; the sandbox's synchronous requests (files, compiles) are answered by `answer`. */
   start(run: Omit<SandboxRun, 'type' | 'sync'>, io: SandboxIo, options: { answer: SyncAnswer; timeoutMs?: number }): SandboxProcess
   dispose(): void
@@ -63,6 +65,7 @@ export function createSandboxes(options: { createWorker: () => Worker }): Sandbo
   scheduleFill()
 
   return {
+    isolated,
     start(run, io, { answer, timeoutMs }) {
       const worker = take()
       const sync = isolated ? createSyncBuffer() : null

@@ -92,20 +92,21 @@ async function run(request: SandboxRun): Promise<void> {
     env: request.env,
     cwd: request.cwd,
     columns: request.columns,
-    stdout: (text: string) => write('stdout', text),
-    stderr: (text: string) => write('stderr', text),
-    stdin: request.stdin === null ? { subscribe: (listener: (text: string | null) => void) => void stdinListeners.push(listener) } : { text: request.stdin },
-    isDirectory: (path: string) => memfs.exists(path) && memfs.stat(path).isDirectory(),
-    exit: (code: number) => {
-      proc.emit('exit', code)
+    stdout: (text) => write('stdout', text),
+    stderr: (text) => write('stderr', text),
+    stdin: request.stdin === null ? { subscribe: (listener) => void stdinListeners.push(listener) } : { text: request.stdin },
+    isDirectory: (path) => memfs.exists(path) && memfs.stat(path).isDirectory(),
+    exists: (path) => memfs.exists(path),
+    // process.exit has emitted 'exit' by now.
+    exit: (code) => {
       finish(code)
       throw new ProcessExit(code)
     },
-  } as Parameters<typeof createProcess>[0]) as ReturnType<typeof createProcess> & { emit(event: string, ...args: unknown[]): boolean; exitCode?: number; listenerCount(e: string): number; version: string }
-  const builtins = createBuiltins({ memfs, process: proc, cwd: () => (proc as unknown as { cwd(): string }).cwd(), createRequire: (filename: string) => loader.createRequire(filename) })
+  })
+  const builtins = createBuiltins({ memfs, process: proc, cwd: () => proc.cwd() as string, createRequire: (filename) => loader.createRequire(filename) })
   const timers = installTimers(globalThis)
   // Like Node, reading stdin keeps the process alive until it ends.
-  const stdin = (proc as unknown as { stdin: { on(event: string, fn: (...args: unknown[]) => void): void } }).stdin
+  const stdin = proc.stdin as { on(event: string, fn: (...args: unknown[]) => void): void }
   let releaseStdin: (() => void) | null = null
   let stdinEnded = false
   stdin.on('newListener', (event) => {
@@ -176,7 +177,7 @@ async function run(request: SandboxRun): Promise<void> {
       onEvent: (event) => post({ type: 'test-event', event }),
       toFailure,
       assert: builtins.require('assert') as Record<string, unknown>,
-    } as Parameters<typeof createTestHarness>[0]))
+    }))
   // `require('node:test')` is the test function itself, carrying the rest as properties.
   const nodeTest = () => {
     const exports = getHarness().nodeTest
@@ -265,9 +266,11 @@ async function run(request: SandboxRun): Promise<void> {
   }
   // Like Node: the process ends when nothing is left to do (no timers, no pending reads).
   await timers.idle()
+  // A script that declared node:test tests runs them once it has loaded, as `node file.test.js` does.
+  let tests: SandboxTests | null = null
   if (harness) {
-    const result = await (harness as TestHarness).run()
-    if (result.error || result.tests.some((t) => t.status === 'failed')) proc.exitCode = 1
+    tests = await (harness as TestHarness).run()
+    if (tests.error || tests.tests.some((t) => t.status === 'failed')) proc.exitCode = 1
     await timers.idle()
   }
   if (exiting !== null) return
@@ -281,5 +284,5 @@ async function run(request: SandboxRun): Promise<void> {
     reportUncaught(error)
     return
   }
-  finish(proc.exitCode ?? code)
+  finish(proc.exitCode ?? code, tests)
 }
