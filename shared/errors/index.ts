@@ -26,6 +26,10 @@ export type ErrorCode =
   | 'NETWORK'
   | 'STORAGE'
   | 'INTERNAL'
+  /** Downloaded bytes do not match the integrity (SRI) they were promised. */
+  | 'INTEGRITY'
+  /** A package that would write outside its folder, or is too large to unpack. */
+  | 'UNSAFE_PACKAGE'
 
 /** Plain-data form of an AppError (what crosses a worker boundary or an HTTP response). */
 export interface AppErrorJSON {

@@ -191,7 +191,48 @@ async function projectWith(files: Array<{ path: string; text: string }>): Promis
 
 const counts = (r: TestReport) => ({ passed: r.counts.passed, failed: r.counts.failed, total: r.counts.total })
 
+/** Runtimes of projects made with runtimeProject, kept between calls. */
+const runtimes = new Map<string, EmbeddedRuntime>()
+
 Object.assign(coderBench, {
+  /** A new project holding `files`; resolves to its id (for runtimeRun and runtimeTree). */
+  async runtimeProject(files: Array<{ path: string; text: string }>): Promise<string> {
+    const { projectId } = await projectWith(files)
+    runtimes.set(projectId, createEmbeddedRuntime(projectId))
+    return projectId
+  },
+
+  /** Runs a shell line in a project made with runtimeProject: exit code, output and the time it took (ms). */
+  async runtimeRun(projectId: string, line: string): Promise<{ code: number; output: string; ms: number }> {
+    const runtime = runtimes.get(projectId)
+    if (!runtime) throw new Error(`no runtime for project ${projectId}`)
+    const t0 = performance.now()
+    const process = runtime.spawn('sh', ['-c', line], { timeoutMs: 300_000 })
+    let output = ''
+    for await (const chunk of process.output) output += chunk.text
+    const status = await process.exit
+    return { code: status.code, output, ms: performance.now() - t0 }
+  },
+
+  /** Writes a workspace file (path relative to /workspace) of a project, as the editor saves it. */
+  async runtimeWrite(projectId: string, path: string, text: string): Promise<void> {
+    await client!.rpc.call('writeFile', { projectId, path: `/workspace/${path}`, data: encoder.encode(text) })
+  },
+
+  /** The packages installed in a project's node_modules: path, name and version, sorted by path. */
+  async runtimeTree(projectId: string): Promise<Array<{ path: string; name: string; version: string }>> {
+    const c = client!
+    const entries = await c.rpc.call('snapshot', { projectId, path: '/workspace/node_modules', skip: ['.bin'] }).catch(() => [])
+    const out: Array<{ path: string; name: string; version: string }> = []
+    for (const e of entries) {
+      const m = /^\/workspace\/((?:.*\/)?node_modules\/(?:@[^/]+\/)?[^/@.][^/]*)\/package\.json$/.exec(e.path)
+      if (!m || !e.data) continue
+      const json = JSON.parse(new TextDecoder().decode(e.data)) as { name: string; version: string }
+      out.push({ path: m[1]!, name: json.name, version: json.version })
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  },
+
   /**
    * Runs a shell line (e.g. `npm test`) in a new project holding `files`, on the embedded runtime:
    * its exit code, its output, and the reports of the test runs it made (read back from /runs).

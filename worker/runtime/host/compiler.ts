@@ -11,7 +11,7 @@ export interface Compiler {
 }
 
 /** Names the compile settings below, so a change to them misses the lasting cache (as does a new esbuild: its wasm's URL is part of the key). */
-const SETTINGS = 'cjs es2022 node external-map meta-define v1'
+const SETTINGS = 'cjs es2022 node external-map meta-define no-dynamic-import v2'
 
 /**
  * A compiler over esbuild-wasm, loaded from `wasmURL` (our own origin). Failures are
@@ -50,6 +50,8 @@ export function createCompiler(options: { wasmURL: string; load?: () => Promise<
         sourcesContent: false,
         // import.meta has no CommonJS form: the loader passes each module its own.
         define: { 'import.meta': '__coder_meta' },
+        // import() becomes a require() the loader serves (the worker's own import() cannot load workspace files).
+        supported: { 'dynamic-import': false },
         tsconfigRaw: { compilerOptions: { useDefineForClassFields: true, verbatimModuleSyntax: false } },
         logLevel: 'silent',
       })

@@ -8,6 +8,7 @@ import type { RuntimeApi, RuntimeConnect } from '../../../shared/runtime'
 import { createPythonRunner, PYODIDE_INDEX_URL } from '../python'
 import { createIdbCompileStore } from './compile-cache'
 import { createCompiler } from './compiler'
+import { createPackageCache } from './package-cache'
 import { createRuntimeHost } from './runtime-host'
 import { createSandboxes } from './sandboxes'
 import { connectWorkspace } from './workspace-link'
@@ -24,6 +25,7 @@ scope.addEventListener(
       compiler: createCompiler({ wasmURL: esbuildWasmUrl, store: createIdbCompileStore() }),
       // Vite bundles a worker only when `new URL(...)` is written inside the constructor call.
       sandboxes: createSandboxes({ createWorker: () => new Worker(new URL('../sandbox/main.ts', import.meta.url), { type: 'module', name: 'sandbox' }) }),
+      packages: createPackageCache(),
       python: () => createPythonRunner({ indexURL: PYODIDE_INDEX_URL }),
       origin: scope.location.origin,
     })

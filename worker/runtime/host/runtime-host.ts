@@ -9,6 +9,8 @@ import type { PythonRunner } from '../python'
 import { runCommandLine, type CommandContext, type ShellHost, type ShellIo } from '../shell'
 import type { Compiler } from './compiler'
 import { createMirror, LAZY_FOLDERS, type Mirror } from './mirror'
+import { installFromLockfile } from './npm-install'
+import type { PackageCache } from './package-cache'
 import type { SandboxExit, SandboxProcess, Sandboxes, SyncAnswer } from './sandboxes'
 import { discoverTests, newRunId, reportFiles, runTestFiles } from './tests'
 import type { WorkspaceLink } from './workspace-link'
@@ -18,6 +20,8 @@ export interface RuntimeHostOptions {
   link: WorkspaceLink
   compiler: Compiler
   sandboxes: Sandboxes
+  /** Package tarballs kept for every project, so installs work offline once cached. */
+  packages: PackageCache
   /** Made on the first Python command (loading pyodide takes seconds). */
   python: () => PythonRunner
   /** The page's origin, to tell the runtime's own stack frames from the program's. */
@@ -223,7 +227,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
   }
 
   /** The nearest package.json from `cwd` up: its folder and its parsed content. */
-  async function findPackage(p: ProjectState, cwd: string): Promise<{ dir: string; json: { scripts?: Record<string, string>; name?: string } } | null> {
+  async function findPackage(p: ProjectState, cwd: string): Promise<{ dir: string; json: { scripts?: Record<string, string>; name?: string; dependencies?: unknown; devDependencies?: unknown } } | null> {
     for (let dir = cwd; dir.startsWith('/workspace'); dir = dirname(dir)) {
       const data = await p.mirror.read(`${dir}/package.json`)
       if (data) {
@@ -313,14 +317,18 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           ctx.io.stdout('10.9.0\n')
           return 0
         }
-        if (sub === 'install' || sub === 'i' || sub === 'ci' || sub === 'add') {
-          ctx.io.stderr('npm: installing packages in the tab is not available yet; projects run with the node_modules they already have.\n')
-          return 1
-        }
         const pkg = await findPackage(p, ctx.cwd)
         if (!pkg) {
           ctx.io.stderr(`npm error: no package.json found in ${ctx.cwd} or above\n`)
           return 254
+        }
+        if (sub === 'install' || sub === 'i' || sub === 'ci' || sub === 'add' || sub === 'isntall') {
+          const named = args.slice(1).filter((a) => !a.startsWith('-'))
+          if (named.length) {
+            ctx.io.stderr(`npm: adding packages (${named.join(', ')}) is not available in the tab yet; add them to package.json and package-lock.json where npm runs, then \`npm ci\` here.\n`)
+            return 1
+          }
+          return npmInstall(p, pkg.dir, ctx, { omitDev: args.includes('--omit=dev') || args.includes('--production') })
         }
         const scripts = pkg.json.scripts ?? {}
         let script: string | undefined
@@ -343,6 +351,12 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           if (script === 'start' && p.mirror.get(`${pkg.dir}/server.js`)) return execProgram(p, run, host, ['node', 'server.js'], { ...ctx, cwd: pkg.dir })
           ctx.io.stderr(script === 'test' ? 'npm error: Missing script: "test"\n' : `npm error: Missing script: "${script}"\n\nTo see a list of scripts, run:\n  npm run\n`)
           return 1
+        }
+        // Like `npm test` after a fresh clone: dependencies first, when they are missing.
+        if (needsInstall(p, pkg.dir, pkg.json)) {
+          ctx.io.stdout('node_modules is missing: installing the dependencies first.\n')
+          const code = await npmInstall(p, pkg.dir, ctx, {})
+          if (code !== 0) return code
         }
         const env = { ...ctx.env, npm_lifecycle_event: script, npm_package_name: String(pkg.json.name ?? '') }
         for (const [phase, text] of [[`pre${script}`, scripts[`pre${script}`]], [script, [line, ...extra.map(quote)].join(' ')], [`post${script}`, scripts[`post${script}`]]] as const) {
@@ -405,6 +419,39 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
         return null
       }
     }
+  }
+
+  /** `npm ci` in `dir`; prints what happened and resolves to an exit code (npm's: 1 on failure). */
+  async function npmInstall(p: ProjectState, dir: string, ctx: CommandContext, opts: { omitDev?: boolean }): Promise<number> {
+    try {
+      await installFromLockfile(
+        dir,
+        {
+          read: (path) => p.mirror.read(path),
+          async commit(changes) {
+            const refused = changes.filter((c) => !mayChange(c))
+            if (refused.length) throw new AppError('BAD_INPUT', `the install would change ${changedPaths(refused[0]!).join(', ')}`)
+            p.commit(changes)
+            await p.flush()
+          },
+          fetch: (input, init) => globalThis.fetch(input, init),
+          cache: options.packages,
+        },
+        ctx.io,
+        ctx.signal,
+        opts,
+      )
+      return 0
+    } catch (error) {
+      ctx.io.stderr(`\n${error instanceof Error ? error.message : String(error)}\n`)
+      return error instanceof AppError && error.code === 'ABORTED' ? 130 : 1
+    }
+  }
+
+  /** Whether a project has dependencies and a lockfile but no node_modules. */
+  function needsInstall(p: ProjectState, dir: string, json: { dependencies?: unknown; devDependencies?: unknown }): boolean {
+    const deps = Object.keys({ ...(json.dependencies as object), ...(json.devDependencies as object) })
+    return deps.length > 0 && !!p.mirror.get(`${dir}/package-lock.json`) && !p.mirror.get(`${dir}/node_modules`)
   }
 
   /** `node_modules/.bin/<name>` from `cwd` up, following its link; null when none. */

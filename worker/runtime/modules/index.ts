@@ -1,2 +1,2 @@
 /** @module Which files the runtime compiles (TypeScript, JSX, ES modules → CommonJS) and how. */
-export { compileLoader, isEsmFile, MODULE_EXTENSIONS, RESOLVE_EXTENSIONS, type CompileLoader } from './rules'
+export { compileLoader, hasEsmSyntax, isEsmFile, MODULE_EXTENSIONS, RESOLVE_EXTENSIONS, type CompileLoader } from './rules'

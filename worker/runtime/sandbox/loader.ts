@@ -1,6 +1,6 @@
 import { basename, dirname, joinPath, normalizePath } from '../../../shared/namespace'
 import type { SourceLocation } from '../../../shared/runtime'
-import { compileLoader, RESOLVE_EXTENSIONS, type CompileLoader } from '../modules'
+import { compileLoader, hasEsmSyntax, isEsmFile, RESOLVE_EXTENSIONS, type CompileLoader } from '../modules'
 import { decodeMappings, originalPosition, type DecodedMap } from './source-map'
 
 /** What the loader needs from the file system (the sandbox's in-memory copy). */
@@ -62,7 +62,14 @@ export interface Loader {
   locate(stack: string): SourceLocation | null
 }
 
-const WRAPPER_ARGS = 'exports, require, module, __filename, __dirname, __coder_meta'
+const WRAPPER_ARGS = 'exports, require, module, __filename, __dirname, __coder_meta, __coder_import'
+
+/** Which `exports` conditions a resolution prefers: `require()`'s or `import`'s. */
+type Mode = 'require' | 'import'
+
+// How esbuild's CommonJS output loads modules: static imports, and import() (a promise around it).
+const IMPORT_CALLS = /__toESM\(require\(/g
+const DYNAMIC_IMPORT_CALLS = /Promise\.resolve\(\)\.then\(\(\) => __toESM\(require\(/g
 
 /** Node's module-not-found error. */
 function notFound(specifier: string, parent: Module | null): Error {
@@ -182,8 +189,9 @@ export function createLoader(options: LoaderOptions): Loader {
   const REQUIRE = new Set(['node', 'require', 'module-sync'])
   const IMPORT = new Set(['node', 'import', 'module-sync'])
 
-  function resolveExports(pkgDir: string, exportsField: unknown, subpath: string, specifier: string, parent: Module | null): string {
-    const target = resolveMap(exportsField, subpath, REQUIRE) ?? resolveMap(exportsField, subpath, IMPORT)
+  function resolveExports(pkgDir: string, exportsField: unknown, subpath: string, specifier: string, parent: Module | null, mode: Mode): string {
+    const [first, second] = mode === 'import' ? [IMPORT, REQUIRE] : [REQUIRE, IMPORT]
+    const target = resolveMap(exportsField, subpath, first) ?? resolveMap(exportsField, subpath, second)
     if (!target) {
       const error = new Error(`Package subpath '${subpath}' is not defined by "exports" in ${pkgDir}/package.json${parent ? ` imported from ${parent.filename}` : ''}`) as Error & { code: string }
       error.code = 'ERR_PACKAGE_PATH_NOT_EXPORTED'
@@ -195,7 +203,7 @@ export function createLoader(options: LoaderOptions): Loader {
     return hit
   }
 
-  function resolve(specifier: string, parent: Module | null): string {
+  function resolve(specifier: string, parent: Module | null, mode: Mode = 'require'): string {
     const fromDir = parent ? dirname(parent.filename) : '/workspace'
     if (specifier.startsWith('file://')) specifier = decodeURIComponent(new URL(specifier).pathname)
     if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier === '.' || specifier === '..') {
@@ -208,7 +216,7 @@ export function createLoader(options: LoaderOptions): Loader {
       for (let dir = fromDir; ; dir = dirname(dir)) {
         const pkg = packageJson(dir)
         if (pkg?.imports) {
-          const target = resolveMap(pkg.imports, specifier, REQUIRE) ?? resolveMap(pkg.imports, specifier, IMPORT)
+          const target = mode === 'import' ? (resolveMap(pkg.imports, specifier, IMPORT) ?? resolveMap(pkg.imports, specifier, REQUIRE)) : (resolveMap(pkg.imports, specifier, REQUIRE) ?? resolveMap(pkg.imports, specifier, IMPORT))
           if (target) return target.startsWith('.') ? (tryFile(joinPath(dir, target)) ?? (() => { throw notFound(specifier, parent) })()) : resolve(target, parent)
         }
         if (pkg || dir === '/') throw notFound(specifier, parent)
@@ -221,7 +229,7 @@ export function createLoader(options: LoaderOptions): Loader {
     for (let dir = fromDir; ; dir = dirname(dir)) {
       const pkg = basename(dir) === 'node_modules' ? null : packageJson(dir)
       if (pkg) {
-        if (pkg.name === name && pkg.exports !== undefined) return resolveExports(dir, pkg.exports, rest ? `./${rest}` : '.', specifier, parent)
+        if (pkg.name === name && pkg.exports !== undefined) return resolveExports(dir, pkg.exports, rest ? `./${rest}` : '.', specifier, parent, mode)
         break
       }
       if (dir === '/') break
@@ -231,7 +239,7 @@ export function createLoader(options: LoaderOptions): Loader {
         const pkgDir = joinPath(dir, `node_modules/${name}`)
         if (fs.isDirectory(pkgDir)) {
           const pkg = packageJson(pkgDir)
-          if (pkg && pkg.exports !== undefined && pkg.exports !== null) return resolveExports(pkgDir, pkg.exports, rest ? `./${rest}` : '.', specifier, parent)
+          if (pkg && pkg.exports !== undefined && pkg.exports !== null) return resolveExports(pkgDir, pkg.exports, rest ? `./${rest}` : '.', specifier, parent, mode)
           const full = rest ? joinPath(pkgDir, rest) : pkgDir
           const hit = (rest ? tryFile(full) : null) ?? tryDirectory(full)
           if (hit) return hit
@@ -255,7 +263,7 @@ export function createLoader(options: LoaderOptions): Loader {
     return require
   }
 
-  function load(specifier: string, parent: Module | null): unknown {
+  function load(specifier: string, parent: Module | null, mode: Mode = 'require'): unknown {
     if (typeof specifier !== 'string' || specifier === '') {
       const error = new TypeError(`The "id" argument must be of type string. Received ${specifier === '' ? "''" : typeof specifier}`) as TypeError & { code: string }
       error.code = specifier === '' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE'
@@ -266,7 +274,7 @@ export function createLoader(options: LoaderOptions): Loader {
       return provided.get(specifier)
     }
     if (options.builtins.has(specifier)) return options.builtins.require(specifier)
-    const filename = resolve(specifier, parent)
+    const filename = resolve(specifier, parent, mode)
     const cached = cache[filename]
     if (cached) {
       if (parent && !parent.children.includes(cached)) parent.children.push(cached)
@@ -302,14 +310,21 @@ export function createLoader(options: LoaderOptions): Loader {
           throw new SyntaxError(`${filename}: ${(error as Error).message}`)
         }
       } else {
-        const loader = compileLoader(filename, source, packageType(filename))
+        const type = packageType(filename)
+        const loader = compileLoader(filename, source, type)
         const compiled = loader ? options.compile(filename, source, loader) : { code: source, map: null }
         if (compiled.map) maps.set(filename, { raw: compiled.map, decoded: null })
-        const body = compiled.code.startsWith('#!') ? `//${compiled.code}` : compiled.code
+        // Imports resolve with the "import" condition, as Node's do: every import of an ES module,
+        // and import() anywhere (esbuild writes both as `__toESM(require(...))`).
+        const esm = loader !== null && (isEsmFile(filename, type) || hasEsmSyntax(source))
+        const imports = esm ? IMPORT_CALLS : DYNAMIC_IMPORT_CALLS
+        const code = compiled.code.replace(imports, (call) => call.replace('require(', '__coder_import('))
+        const body = code.startsWith('#!') ? `//${code}` : code
         // One line of wrapper before the body would shift every line number: keep it on line 1.
         const wrapper = (0, eval)(`(function (${WRAPPER_ARGS}) {${body}\n})\n//# sourceURL=${filename}`) as (...args: unknown[]) => void
         const meta = { url: `file://${filename}`, filename, dirname: dirname(filename), resolve: (s: string) => `file://${resolve(s, module)}` }
-        wrapper.call(module.exports, module.exports, module.require, module, filename, dirname(filename), meta)
+        const importFn = (specifier: string) => load(specifier, module, 'import')
+        wrapper.call(module.exports, module.exports, module.require, module, filename, dirname(filename), meta, importFn)
       }
       ok = true
     } finally {

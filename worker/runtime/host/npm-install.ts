@@ -1,0 +1,148 @@
+import { AppError } from '../../../shared/errors'
+import { joinPath } from '../../../shared/namespace'
+import type { FsChange } from '../../../shared/protocol'
+import { binLinks, extractPackage, installScriptsOf, lockfileMatches, needsNativeBuild, parseNpmrc, planFromLockfile, authFor, verifyIntegrity, type PlannedPackage } from '../../install'
+import type { PackageCache } from './package-cache'
+
+/** What an install reads, writes and fetches through. */
+export interface InstallDeps {
+  /** A file of the workspace (absolute path), or null. */
+  read(path: string): Promise<Uint8Array | null>
+  /** Applies the install's changes as one batch: all of them land, or none. */
+  commit(changes: FsChange[]): Promise<void>
+  fetch: typeof fetch
+  cache: PackageCache
+}
+
+/** Where an install's progress and messages go. */
+export interface InstallIo {
+  stdout(text: string): void
+  stderr(text: string): void
+}
+
+/** What an install did. */
+export interface InstallReport {
+  added: number
+  /** Tarballs that came from the cache rather than the network. */
+  cached: number
+  bytes: number
+  /** Packages with install scripts, which were not run. */
+  scripts: Array<{ name: string; scripts: string[] }>
+  /** Packages that build native addons, which cannot work on the embedded runtime. */
+  native: string[]
+  ms: number
+}
+
+const decoder = new TextDecoder()
+const encoder = new TextEncoder()
+
+async function readJson(deps: InstallDeps, path: string): Promise<unknown | null> {
+  const data = await deps.read(path)
+  if (!data) return null
+  try {
+    return JSON.parse(decoder.decode(data)) as unknown
+  } catch (error) {
+    throw new AppError('BAD_INPUT', `${path} is not valid JSON: ${(error as Error).message}`, { path })
+  }
+}
+
+/**
+ * `npm ci` for the project in `dir`: exactly the versions its package-lock.json names, each
+ * tarball's integrity checked before anything is written, from the package cache or the network.
+ * The old `node_modules` is replaced in one batch only when every package is ready, so a failed
+ * install leaves it untouched. Install scripts are listed, not run.
+ */
+export async function installFromLockfile(dir: string, deps: InstallDeps, io: InstallIo, signal: AbortSignal, options: { omitDev?: boolean } = {}): Promise<InstallReport> {
+  const t0 = performance.now()
+  const pkg = await readJson(deps, `${dir}/package.json`)
+  if (!pkg) throw new AppError('NOT_FOUND', `npm error: no package.json in ${dir}`)
+  const lock = await readJson(deps, `${dir}/package-lock.json`)
+  if (!lock) throw new AppError('BAD_INPUT', 'npm error: this install needs a package-lock.json (installing without one, resolving versions from the registry, is not available in the tab yet)')
+  if (!lockfileMatches(lock, pkg)) throw new AppError('BAD_INPUT', 'npm error: package.json and package-lock.json are not in sync. Update the lock file with `npm install` where npm runs, then try again.')
+  const plan = planFromLockfile(lock, { omitDev: options.omitDev })
+  const npmrc = parseNpmrc(decoder.decode((await deps.read(`${dir}/.npmrc`)) ?? new Uint8Array()))
+
+  const remote = plan.packages.filter((p) => !p.link && p.resolved)
+  io.stdout(`Installing ${remote.length} packages from package-lock.json…\n`)
+  let fetched = 0
+  let cached = 0
+  let bytes = 0
+  const tarballs = new Map<PlannedPackage, Uint8Array>()
+  const progress = () => io.stdout(`\r  downloaded ${fetched + cached}/${remote.length} (${cached} from the cache, ${formatBytes(bytes)})`)
+  let next = 0
+  const download = async () => {
+    while (next < remote.length) {
+      if (signal.aborted) throw new AppError('ABORTED', 'the install was cancelled; node_modules is unchanged')
+      const p = remote[next++]!
+      if (!p.integrity) throw new AppError('INTEGRITY', `${p.name}@${p.version} has no integrity in package-lock.json: refusing to install it unchecked`)
+      let data = await deps.cache.get(p.integrity)
+      if (data) cached++
+      else {
+        const url = p.resolved!
+        const auth = authFor(url, npmrc)
+        const response = await deps.fetch(url, { signal, headers: auth?.token ? { authorization: `Bearer ${auth.token}` } : auth?.basic ? { authorization: `Basic ${auth.basic}` } : {} }).catch((error: unknown) => {
+          throw new AppError('NETWORK', `could not download ${p.name}@${p.version} from ${url} (${error instanceof Error ? error.message : String(error)}); it is not in the package cache either`)
+        })
+        if (!response.ok) throw new AppError('NETWORK', `could not download ${p.name}@${p.version}: ${url} answered ${response.status}`)
+        data = new Uint8Array(await response.arrayBuffer())
+        await verifyIntegrity(data, p.integrity, `${p.name}@${p.version}`)
+        await deps.cache.put(p.integrity, data)
+        fetched++
+      }
+      bytes += data.length
+      tarballs.set(p, data)
+      progress()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(8, remote.length) }, download))
+  if (remote.length) io.stdout('\n')
+
+  const changes: FsChange[] = [{ type: 'remove', path: `${dir}/node_modules` }]
+  const report: InstallReport = { added: 0, cached, bytes, scripts: [], native: [], ms: 0 }
+  const bins: Array<{ path: string; name: string; bin: Record<string, string> | string | undefined }> = []
+  for (const p of plan.packages) {
+    if (signal.aborted) throw new AppError('ABORTED', 'the install was cancelled; node_modules is unchanged')
+    const root = joinPath(dir, p.path)
+    if (p.link) {
+      changes.push({ type: 'symlink', path: root, target: relativeTarget(p.path, p.link) })
+      continue
+    }
+    const tgz = tarballs.get(p)
+    if (!tgz) continue
+    // A cached tarball is checked again: the cache is content-addressed, and must stay honest.
+    await verifyIntegrity(tgz, p.integrity!, `${p.name}@${p.version}`)
+    const files = await extractPackage(tgz)
+    const manifest = files.find((f) => f.path === 'package.json')
+    const json = manifest ? (JSON.parse(decoder.decode(manifest.data)) as Record<string, unknown>) : {}
+    const scripts = installScriptsOf(json, files.map((f) => f.path))
+    if (scripts.length) report.scripts.push({ name: `${p.name}@${p.version}`, scripts })
+    if (needsNativeBuild(json, files.map((f) => f.path))) report.native.push(`${p.name}@${p.version}`)
+    for (const f of files) changes.push({ type: 'write', path: `${root}/${f.path}`, data: f.data, mode: f.mode & 0o111 ? 0o100755 : 0o100644 })
+    bins.push({ path: p.path, name: p.name, bin: json.bin as Record<string, string> | string | undefined })
+    report.added++
+  }
+  for (const link of binLinks(bins)) changes.push({ type: 'symlink', path: joinPath(dir, link.link), target: link.target })
+  changes.push({ type: 'write', path: `${dir}/node_modules/.package-lock.json`, data: encoder.encode(`${JSON.stringify({ name: plan.root.name, version: plan.root.version, lockfileVersion: 3, requires: true, packages: Object.fromEntries(plan.packages.map((p) => [p.path, { version: p.version, resolved: p.resolved ?? undefined, integrity: p.integrity ?? undefined }])) }, null, 2)}\n`), mode: 0o100644 })
+  if (signal.aborted) throw new AppError('ABORTED', 'the install was cancelled; node_modules is unchanged')
+  await deps.commit(changes)
+  report.ms = performance.now() - t0
+
+  io.stdout(`\nadded ${report.added} packages in ${(report.ms / 1000).toFixed(1)}s${cached ? ` (${cached} from the cache)` : ''}\n`)
+  if (report.scripts.length) {
+    io.stdout(`\n${report.scripts.length} package${report.scripts.length > 1 ? 's have' : ' has'} install scripts, which the embedded runtime does not run:\n${report.scripts.map((s) => `  ${s.name} (${s.scripts.join(', ')})\n`).join('')}`)
+  }
+  if (report.native.length) {
+    io.stderr(`\nThese packages build native addons, which cannot run in the tab: ${report.native.join(', ')}. Switch on WebContainer mode in Settings to use them.\n`)
+  }
+  return report
+}
+
+/** A symlink target from `from` (a path in the project) to `to` (relative to the project root). */
+function relativeTarget(from: string, to: string): string {
+  const depth = from.split('/').length - 1
+  return `${'../'.repeat(depth)}${to}`
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.round(n / 1024)} kB`
+}
