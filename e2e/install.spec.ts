@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -6,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startDevServer } from './support/dev-server'
 import { installedTree, nativeNpm, startFixtureRegistry, type Registry } from './support/registry'
-import { makeFixtureProject, type FixtureProjectName } from './support/registry-fixtures'
+import { evilTraversalTarball, makeFixtureProject, type FixtureProjectName } from './support/registry-fixtures'
 
 // `npm ci` in the tab (the embedded runtime, from the bench page) against a real registry
 // (Verdaccio on 127.0.0.1), compared with native npm on the same lockfiles: the same packages at
@@ -111,6 +112,31 @@ describe('npm ci in the tab', () => {
     expect(failed.output).toMatch(/integrity/i)
     expect(failed.output).toContain('left-pad-lite')
     expect(await bench('runtimeTree', projectId)).toEqual(tree)
+  })
+
+  it('refuses a package whose tarball entries try to leave its folder, writing nothing', { timeout: 120_000 }, async () => {
+    const { tgz } = evilTraversalTarball()
+    const integrity = `sha512-${createHash('sha512').update(tgz).digest('base64')}`
+    const pkg = { name: 'uses-evil', version: '1.0.0', dependencies: { 'evil-traversal': '^1.0.0' } }
+    const lock = {
+      name: 'uses-evil',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'uses-evil', version: '1.0.0', dependencies: { 'evil-traversal': '^1.0.0' } },
+        'node_modules/evil-traversal': { version: '1.0.0', resolved: `${registry.url}evil-traversal/-/evil-traversal-1.0.0.tgz`, integrity },
+      },
+    }
+    const projectId = await bench('runtimeProject', [
+      { path: 'package.json', text: JSON.stringify(pkg, null, 2) },
+      { path: 'package-lock.json', text: JSON.stringify(lock, null, 2) },
+    ])
+    const r = await bench('runtimeRun', projectId, 'npm ci')
+    expect(r.code).toBe(1)
+    expect(r.output).toMatch(/escape\.txt|outside|unsafe/i)
+    expect(await bench('runtimeTree', projectId)).toEqual([])
+    expect((await bench('runtimeRun', projectId, 'ls /workspace')).output).not.toContain('escape.txt')
   })
 
   it('lists install scripts instead of running them', { timeout: 120_000 }, async () => {

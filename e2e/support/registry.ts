@@ -14,6 +14,8 @@ import { delimiter, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { fixtureCacheDir } from './fixtures'
+// A cycle (the fixtures use this module's tar writer), fine: neither uses the other while loading.
+import { fixtureKey, publishFixturePackages } from './registry-fixtures'
 
 /** A running registry. */
 export interface Registry {
@@ -120,7 +122,6 @@ export function startFixtureRegistry(): Promise<Registry> {
 }
 
 async function launchFixtureRegistry(): Promise<Registry> {
-  const { fixtureKey, publishFixturePackages } = await import('./registry-fixtures')
   const cached = join(fixtureCacheDir, `registry-${fixtureKey()}`)
   const storage = mkdtempSync(join(tmpdir(), 'coder-registry-storage-'))
   const fresh = !existsSync(cached)
