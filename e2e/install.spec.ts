@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -137,6 +137,40 @@ describe('npm ci in the tab', () => {
     expect(r.output).toMatch(/escape\.txt|outside|unsafe/i)
     expect(await bench('runtimeTree', projectId)).toEqual([])
     expect((await bench('runtimeRun', projectId, 'ls /workspace')).output).not.toContain('escape.txt')
+  })
+
+  it('resolves without a lockfile as native npm install does, adds and removes packages, and writes a lock npm accepts', { timeout: 240_000 }, async () => {
+    const { dir, files } = await fixture('conflict')
+    const withoutLock = files.filter((f) => f.path !== 'package-lock.json')
+    const npmrc = { path: '.npmrc', text: `registry=${registry.url}\n` }
+    // Native npm on the same package.json, no lock.
+    rmSync(join(dir, 'package-lock.json'), { force: true })
+    rmSync(join(dir, 'node_modules'), { recursive: true, force: true })
+    const native = await nativeNpm(['install', '--ignore-scripts'], dir, registry)
+    expect(native.code, native.stderr).toBe(0)
+    const projectId = await bench('runtimeProject', [...withoutLock, npmrc])
+    const r = await bench('runtimeRun', projectId, 'npm install')
+    expect(r.code, r.output).toBe(0)
+    expect(await bench('runtimeTree', projectId)).toEqual(installedTree(dir))
+    // The lock the tab wrote installs natively, unchanged.
+    const lock = (await bench('runtimeRun', projectId, 'cat package-lock.json')).output
+    writeFileSync(join(dir, 'package-lock.json'), lock)
+    const ci = await nativeNpm(['ci', '--ignore-scripts'], dir, registry)
+    expect(ci.code, ci.stderr).toBe(0)
+    expect(installedTree(dir)).toEqual(await bench('runtimeTree', projectId))
+
+    // npm install <pkg> and npm uninstall <pkg>, as native npm changes package.json.
+    const add = await bench('runtimeRun', projectId, 'npm install tiny-cli && cat package.json')
+    expect(add.code, add.output).toBe(0)
+    expect(add.output).toMatch(/"tiny-cli": "\^1\.0\.0"/)
+    expect((await bench('runtimeTree', projectId)).map((p) => p.path)).toContain('node_modules/tiny-cli')
+    const remove = await bench('runtimeRun', projectId, 'npm uninstall tiny-cli && cat package.json')
+    expect(remove.code, remove.output).toBe(0)
+    expect(remove.output).not.toContain('tiny-cli')
+    expect((await bench('runtimeTree', projectId)).map((p) => p.path)).not.toContain('node_modules/tiny-cli')
+    const missing = await bench('runtimeRun', projectId, 'npm install no-such-package-anywhere')
+    expect(missing.code).toBe(1)
+    expect(missing.output).toMatch(/404.*no-such-package-anywhere/)
   })
 
   it('lists install scripts instead of running them', { timeout: 120_000 }, async () => {

@@ -385,7 +385,11 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
               <div class="panel-body" data-slot="terminal" style={{ display: layout().panel === 'terminal' ? 'block' : 'none' }}>
                 <Show when={terminalMounted()}>
                   <Terminals
-                    runtime={{ spawn: (command, args, options) => getRuntimes().active().spawn(command, args, options) }}
+                    runtime={{
+                      // npm reads its registry from npm_config_registry too: the setting reaches npm that way.
+                      spawn: (command, args, options) =>
+                        getRuntimes().active().spawn(command, args, { ...options, env: { ...(props.settings.npmRegistry ? { npm_config_registry: props.settings.npmRegistry } : {}), ...options?.env } }),
+                    }}
                     theme={props.theme}
                     ref={(api) => {
                       terminals = api

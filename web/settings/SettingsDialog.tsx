@@ -10,6 +10,7 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
   const [fontSize, setFontSize] = createSignal(String(props.settings.fontSize))
   const [tabSize, setTabSize] = createSignal(String(props.settings.tabSize))
   const [webcontainer, setWebcontainer] = createSignal(props.settings.webcontainer)
+  const [registry, setRegistry] = createSignal(props.settings.npmRegistry)
   const [error, setError] = createSignal<string | null>(null)
   const submit = (e: Event) => {
     e.preventDefault()
@@ -18,7 +19,9 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
     const ts = Number(tabSize())
     if (!Number.isInteger(fs) || fs < 8 || fs > 40) return setError('Font size must be a whole number from 8 to 40.')
     if (!Number.isInteger(ts) || ts < 1 || ts > 16) return setError('Tab size must be a whole number from 1 to 16.')
-    props.save({ author: { name: name().trim(), email: email().trim() }, theme: theme(), fontSize: fs, tabSize: ts, webcontainer: webcontainer() })
+    const reg = registry().trim()
+    if (reg && !/^https?:\/\/[^\s/]+/.test(reg)) return setError('The npm registry must be an http(s) URL, e.g. https://registry.example.com/.')
+    props.save({ author: { name: name().trim(), email: email().trim() }, theme: theme(), fontSize: fs, tabSize: ts, webcontainer: webcontainer(), npmRegistry: reg })
     props.close()
   }
   return (
@@ -50,6 +53,10 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
         <label class="checkbox">
           <input name="webcontainer" type="checkbox" checked={webcontainer()} onChange={(e) => setWebcontainer(e.currentTarget.checked)} />
           Run commands in WebContainer when online (StackBlitz-hosted; falls back to the embedded runtime)
+        </label>
+        <label>
+          npm registry (used where a project’s .npmrc names none)
+          <input name="npm-registry" type="url" placeholder="https://…" value={registry()} onInput={(e) => setRegistry(e.currentTarget.value)} />
         </label>
         {error() && <p class="error" role="alert">{error()}</p>}
         <div class="actions">

@@ -10,10 +10,12 @@ export interface Settings {
   tabSize: number
   /** Run commands in WebContainer (online, StackBlitz-hosted) instead of the embedded runtime. */
   webcontainer: boolean
+  /** The npm registry for packages a project's `.npmrc` does not place elsewhere ('' = none set). */
+  npmRegistry: string
 }
 
 const KEY = 'coder.settings'
-export const DEFAULT_SETTINGS: Settings = { author: { name: '', email: '' }, theme: 'system', fontSize: 13, tabSize: 2, webcontainer: false }
+export const DEFAULT_SETTINGS: Settings = { author: { name: '', email: '' }, theme: 'system', fontSize: 13, tabSize: 2, webcontainer: false, npmRegistry: '' }
 
 /** Settings from stored JSON, with anything missing or out of range replaced by its default. */
 export function parseSettings(raw: string | null): Settings {
@@ -26,6 +28,7 @@ export function parseSettings(raw: string | null): Settings {
       fontSize: int(v.fontSize, 8, 40, DEFAULT_SETTINGS.fontSize),
       tabSize: int(v.tabSize, 1, 16, DEFAULT_SETTINGS.tabSize),
       webcontainer: v.webcontainer === true,
+      npmRegistry: typeof v.npmRegistry === 'string' ? v.npmRegistry.trim() : '',
     }
   } catch {
     return DEFAULT_SETTINGS

@@ -5,3 +5,4 @@ export { planFromLockfile, lockfileMatches, lockfileDifferences, type PlannedPac
 export { parseNpmrc, registryFor, authFor, type NpmConfig, type RegistryAuth } from './npmrc'
 export { binLinks, installScriptsOf, needsNativeBuild, type BinSource, type BinLink } from './layout'
 export { platformAllows, type Platform } from './platform'
+export { resolveDependencies, type Packument, type PackumentVersion, type ResolveOptions, type ResolveResult } from './resolve'

@@ -1,7 +1,7 @@
 import { AppError } from '../../../shared/errors'
 import { joinPath } from '../../../shared/namespace'
 import type { FsChange } from '../../../shared/protocol'
-import { binLinks, extractPackage, installScriptsOf, lockfileMatches, needsNativeBuild, parseNpmrc, planFromLockfile, authFor, verifyIntegrity, type PlannedPackage } from '../../install'
+import { authFor, binLinks, extractPackage, installScriptsOf, lockfileMatches, needsNativeBuild, parseNpmrc, planFromLockfile, registryFor, resolveDependencies, verifyIntegrity, type Packument, type PlannedPackage } from '../../install'
 import type { PackageCache } from './package-cache'
 
 /** What an install reads, writes and fetches through. */
@@ -52,12 +52,18 @@ async function readJson(deps: InstallDeps, path: string): Promise<unknown | null
  * The old `node_modules` is replaced in one batch only when every package is ready, so a failed
  * install leaves it untouched. Install scripts are listed, not run.
  */
-export async function installFromLockfile(dir: string, deps: InstallDeps, io: InstallIo, signal: AbortSignal, options: { omitDev?: boolean } = {}): Promise<InstallReport> {
+export async function installFromLockfile(
+  dir: string,
+  deps: InstallDeps,
+  io: InstallIo,
+  signal: AbortSignal,
+  options: { omitDev?: boolean; packageJson?: unknown; lock?: unknown; alsoWrite?: FsChange[] } = {},
+): Promise<InstallReport> {
   const t0 = performance.now()
-  const pkg = await readJson(deps, `${dir}/package.json`)
+  const pkg = options.packageJson ?? (await readJson(deps, `${dir}/package.json`))
   if (!pkg) throw new AppError('NOT_FOUND', `npm error: no package.json in ${dir}`)
-  const lock = await readJson(deps, `${dir}/package-lock.json`)
-  if (!lock) throw new AppError('BAD_INPUT', 'npm error: this install needs a package-lock.json (installing without one, resolving versions from the registry, is not available in the tab yet)')
+  const lock = options.lock ?? (await readJson(deps, `${dir}/package-lock.json`))
+  if (!lock) throw new AppError('BAD_INPUT', 'npm error: `npm ci` needs a package-lock.json; `npm install` makes one')
   if (!lockfileMatches(lock, pkg)) throw new AppError('BAD_INPUT', 'npm error: package.json and package-lock.json are not in sync. Update the lock file with `npm install` where npm runs, then try again.')
   const plan = planFromLockfile(lock, { omitDev: options.omitDev })
   const npmrc = parseNpmrc(decoder.decode((await deps.read(`${dir}/.npmrc`)) ?? new Uint8Array()))
@@ -124,7 +130,7 @@ export async function installFromLockfile(dir: string, deps: InstallDeps, io: In
   for (const link of binLinks(bins)) changes.push({ type: 'symlink', path: joinPath(dir, link.link), target: link.target })
   changes.push({ type: 'write', path: `${dir}/node_modules/.package-lock.json`, data: encoder.encode(`${JSON.stringify({ name: plan.root.name, version: plan.root.version, lockfileVersion: 3, requires: true, packages: Object.fromEntries(plan.packages.map((p) => [p.path, { version: p.version, resolved: p.resolved ?? undefined, integrity: p.integrity ?? undefined }])) }, null, 2)}\n`), mode: 0o100644 })
   if (signal.aborted) throw new AppError('ABORTED', 'the install was cancelled; node_modules is unchanged')
-  await deps.commit(changes)
+  await deps.commit([...changes, ...(options.alsoWrite ?? [])])
   report.ms = performance.now() - t0
 
   io.stdout(`\nadded ${report.added} packages in ${(report.ms / 1000).toFixed(1)}s${cached ? ` (${cached} from the cache)` : ''}\n`)
@@ -145,4 +151,67 @@ function relativeTarget(from: string, to: string): string {
 
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.round(n / 1024)} kB`
+}
+
+/** What `npm install` changes before installing: packages to add (`npm install x@^1 -D`) or remove. */
+export interface InstallRequest {
+  add?: Array<{ name: string; spec: string; dev?: boolean }>
+  remove?: string[]
+  /** The registry for packages `.npmrc` places nowhere (npm_config_registry, from settings); null: none configured. */
+  registry: string | null
+  omitDev?: boolean
+}
+
+/**
+ * `npm install [pkg…]` / `npm uninstall pkg…`: resolves versions from the registry's package
+ * documents (keeping the lock's versions that still satisfy), then installs as `npm ci` does and
+ * writes package.json and package-lock.json in the same batch as node_modules.
+ */
+export async function installResolving(dir: string, deps: InstallDeps, io: InstallIo, signal: AbortSignal, request: InstallRequest): Promise<InstallReport> {
+  const pkg = (await readJson(deps, `${dir}/package.json`)) as Record<string, unknown> | null
+  if (!pkg) throw new AppError('NOT_FOUND', `npm error: no package.json in ${dir}`)
+  const lock = await readJson(deps, `${dir}/package-lock.json`)
+  const npmrc = parseNpmrc(decoder.decode((await deps.read(`${dir}/.npmrc`)) ?? new Uint8Array()))
+  const fetched = new Map<string, Promise<Packument>>()
+  const fetchPackument = (name: string): Promise<Packument> => {
+    let hit = fetched.get(name)
+    if (!hit) {
+      hit = (async () => {
+        const base = registryFor(name, npmrc, request.registry ?? '')
+        if (!base) throw new AppError('BAD_INPUT', `npm error: no registry is configured for ${name}: set \`registry=\` in the project's .npmrc or the npm registry in Settings`)
+        const url = `${base}${name.replace('/', '%2f')}`
+        const auth = authFor(url, npmrc)
+        const headers: Record<string, string> = { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8' }
+        if (auth?.token) headers.authorization = `Bearer ${auth.token}`
+        else if (auth?.basic) headers.authorization = `Basic ${auth.basic}`
+        const response = await deps.fetch(url, { signal, headers }).catch((error: unknown) => {
+          throw new AppError('NETWORK', `could not reach the registry for ${name} (${url}): ${error instanceof Error ? error.message : String(error)}`)
+        })
+        if (response.status === 404) throw new AppError('NOT_FOUND', `npm error 404: '${name}' is not in the registry (${base})`)
+        if (!response.ok) throw new AppError('NETWORK', `the registry answered ${response.status} for ${name} (${url})`)
+        return (await response.json()) as Packument
+      })()
+      fetched.set(name, hit)
+    }
+    return hit
+  }
+  io.stdout('Resolving dependencies…\n')
+  const resolved = await resolveDependencies(pkg, {
+    fetchPackument,
+    add: request.add,
+    remove: request.remove,
+    lock: lock ?? undefined,
+    onProgress: (p) => io.stdout(`\r  resolved ${p.resolved} packages (${p.pending} to go)`),
+  })
+  io.stdout('\n')
+  const json = (value: unknown) => encoder.encode(`${JSON.stringify(value, null, 2)}\n`)
+  return installFromLockfile(dir, deps, io, signal, {
+    omitDev: request.omitDev,
+    packageJson: resolved.packageJson,
+    lock: resolved.lock,
+    alsoWrite: [
+      { type: 'write', path: `${dir}/package.json`, data: json(resolved.packageJson), mode: 0o100644 },
+      { type: 'write', path: `${dir}/package-lock.json`, data: json(resolved.lock), mode: 0o100644 },
+    ],
+  })
 }

@@ -9,7 +9,8 @@ import type { PythonRunner } from '../python'
 import { runCommandLine, type CommandContext, type ShellHost, type ShellIo } from '../shell'
 import type { Compiler } from './compiler'
 import { createMirror, LAZY_FOLDERS, type Mirror } from './mirror'
-import { installFromLockfile } from './npm-install'
+import { installFromLockfile, installResolving, type InstallDeps } from './npm-install'
+import { lockfileMatches } from '../../install'
 import type { PackageCache } from './package-cache'
 import type { SandboxExit, SandboxProcess, Sandboxes, SyncAnswer } from './sandboxes'
 import { discoverTests, newRunId, reportFiles, runTestFiles } from './tests'
@@ -322,13 +323,21 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           ctx.io.stderr(`npm error: no package.json found in ${ctx.cwd} or above\n`)
           return 254
         }
-        if (sub === 'install' || sub === 'i' || sub === 'ci' || sub === 'add' || sub === 'isntall') {
-          const named = args.slice(1).filter((a) => !a.startsWith('-'))
-          if (named.length) {
-            ctx.io.stderr(`npm: adding packages (${named.join(', ')}) is not available in the tab yet; add them to package.json and package-lock.json where npm runs, then \`npm ci\` here.\n`)
+        const flags = args.slice(1).filter((a) => a.startsWith('-'))
+        const named = args.slice(1).filter((a) => !a.startsWith('-'))
+        const omitDev = flags.includes('--omit=dev') || flags.includes('--production')
+        if (sub === 'ci' || sub === 'clean-install') return npmInstall(p, pkg.dir, ctx, { kind: 'ci', omitDev })
+        if (sub === 'install' || sub === 'i' || sub === 'add' || sub === 'isntall' || sub === 'in') {
+          const dev = flags.includes('-D') || flags.includes('--save-dev')
+          const add = named.map((spec) => ({ ...parsePackageSpec(spec), dev }))
+          return npmInstall(p, pkg.dir, ctx, add.length ? { kind: 'resolve', add, omitDev } : { kind: 'install', omitDev })
+        }
+        if (sub === 'uninstall' || sub === 'remove' || sub === 'rm' || sub === 'un' || sub === 'r' || sub === 'unlink') {
+          if (!named.length) {
+            ctx.io.stderr('npm error: name the packages to remove, e.g. `npm uninstall left-pad`\n')
             return 1
           }
-          return npmInstall(p, pkg.dir, ctx, { omitDev: args.includes('--omit=dev') || args.includes('--production') })
+          return npmInstall(p, pkg.dir, ctx, { kind: 'resolve', remove: named, omitDev })
         }
         const scripts = pkg.json.scripts ?? {}
         let script: string | undefined
@@ -355,7 +364,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
         // Like `npm test` after a fresh clone: dependencies first, when they are missing.
         if (needsInstall(p, pkg.dir, pkg.json)) {
           ctx.io.stdout('node_modules is missing: installing the dependencies first.\n')
-          const code = await npmInstall(p, pkg.dir, ctx, {})
+          const code = await npmInstall(p, pkg.dir, ctx, { kind: 'install' })
           if (code !== 0) return code
         }
         const env = { ...ctx.env, npm_lifecycle_event: script, npm_package_name: String(pkg.json.name ?? '') }
@@ -421,26 +430,31 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     }
   }
 
-  /** `npm ci` in `dir`; prints what happened and resolves to an exit code (npm's: 1 on failure). */
-  async function npmInstall(p: ProjectState, dir: string, ctx: CommandContext, opts: { omitDev?: boolean }): Promise<number> {
+  /**
+   * Installs the dependencies of the project in `dir`: `ci` from the lockfile; `install` from the
+   * lockfile when it matches package.json, resolving from the registry otherwise; `resolve` to add
+   * or remove packages. Prints what happened; resolves to an exit code (1 on failure, as npm).
+   */
+  async function npmInstall(p: ProjectState, dir: string, ctx: CommandContext, mode: { kind: 'ci' | 'install' | 'resolve'; add?: Array<{ name: string; spec: string; dev?: boolean }>; remove?: string[]; omitDev?: boolean }): Promise<number> {
+    const deps: InstallDeps = {
+      read: (path) => p.mirror.read(path),
+      async commit(changes) {
+        const refused = changes.filter((c) => !mayChange(c))
+        if (refused.length) throw new AppError('BAD_INPUT', `the install would change ${changedPaths(refused[0]!).join(', ')}`)
+        p.commit(changes)
+        await p.flush()
+      },
+      fetch: (input, init) => globalThis.fetch(input, init),
+      cache: options.packages,
+    }
     try {
-      await installFromLockfile(
-        dir,
-        {
-          read: (path) => p.mirror.read(path),
-          async commit(changes) {
-            const refused = changes.filter((c) => !mayChange(c))
-            if (refused.length) throw new AppError('BAD_INPUT', `the install would change ${changedPaths(refused[0]!).join(', ')}`)
-            p.commit(changes)
-            await p.flush()
-          },
-          fetch: (input, init) => globalThis.fetch(input, init),
-          cache: options.packages,
-        },
-        ctx.io,
-        ctx.signal,
-        opts,
-      )
+      let resolve = mode.kind === 'resolve'
+      if (mode.kind === 'install') {
+        const [pkgJson, lock] = await Promise.all([p.mirror.read(`${dir}/package.json`), p.mirror.read(`${dir}/package-lock.json`)])
+        resolve = !lock || !lockfileMatches(JSON.parse(decoder.decode(lock)), JSON.parse(decoder.decode(pkgJson!)))
+      }
+      if (resolve) await installResolving(dir, deps, ctx.io, ctx.signal, { add: mode.add, remove: mode.remove, registry: ctx.env.npm_config_registry || null, omitDev: mode.omitDev })
+      else await installFromLockfile(dir, deps, ctx.io, ctx.signal, { omitDev: mode.omitDev })
       return 0
     } catch (error) {
       ctx.io.stderr(`\n${error instanceof Error ? error.message : String(error)}\n`)
@@ -448,10 +462,10 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     }
   }
 
-  /** Whether a project has dependencies and a lockfile but no node_modules. */
+  /** Whether a project has dependencies but no node_modules. */
   function needsInstall(p: ProjectState, dir: string, json: { dependencies?: unknown; devDependencies?: unknown }): boolean {
     const deps = Object.keys({ ...(json.dependencies as object), ...(json.devDependencies as object) })
-    return deps.length > 0 && !!p.mirror.get(`${dir}/package-lock.json`) && !p.mirror.get(`${dir}/node_modules`)
+    return deps.length > 0 && !p.mirror.get(`${dir}/node_modules`)
   }
 
   /** `node_modules/.bin/<name>` from `cwd` up, following its link; null when none. */
@@ -646,6 +660,12 @@ export function mayChange(change: FsChange): boolean {
     if (path.startsWith('/tmp/')) return true
     return path.startsWith('/workspace/') && path !== '/workspace/.git' && !path.startsWith('/workspace/.git/')
   })
+}
+
+/** `name@spec` as npm reads it on the command line (`@scope/name@^1`, `left-pad`, `x@latest`). */
+export function parsePackageSpec(arg: string): { name: string; spec: string } {
+  const at = arg.indexOf('@', arg.startsWith('@') ? 1 : 0)
+  return at < 0 ? { name: arg, spec: '' } : { name: arg.slice(0, at), spec: arg.slice(at + 1) }
 }
 
 /** Quotes an argument for a shell line, when it needs it. */
