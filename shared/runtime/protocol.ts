@@ -33,7 +33,8 @@ export type RuntimeApi = {
   spawn: Call<SpawnRequest, ExitStatus, RunProgress>
   /** Text typed into a running process's terminal; null ends its stdin (Ctrl-D). */
   input: Call<{ pid: string; text: string | null }, void>
-  runTests: Call<{ projectId: string; files?: string[]; testName?: string; runner?: TestRunnerKind; timeoutMs?: number }, TestReport, RunProgress>
+  /** Installs missing dependencies first (as `npm test` does), then runs the tests. */
+  runTests: Call<{ projectId: string; files?: string[]; testName?: string; runner?: TestRunnerKind; timeoutMs?: number; env?: Record<string, string> }, TestReport, RunProgress>
 }
 
 /** The first message the page posts to a runtime worker: its port to the workspace. */

@@ -52,6 +52,8 @@ export interface TestSpec {
   runner?: TestRunnerKind
   timeoutMs?: number
   signal?: AbortSignal
+  /** Added to the environment (e.g. `npm_config_registry` for installing missing dependencies first). */
+  env?: Record<string, string>
 }
 
 /** The test runners the embedded runtime provides. */

@@ -132,6 +132,8 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
       onNotice: (message) => notify(message, 'info'),
     }))
   const getRuntime = () => getRuntimes().embedded
+  // npm reads its registry from npm_config_registry too: the setting reaches npm in the runtime that way.
+  const registryEnv = (): Record<string, string> => (props.settings.npmRegistry ? { npm_config_registry: props.settings.npmRegistry } : {})
   onCleanup(() => runtimes?.dispose())
   let terminals: TerminalsApi | null = null
   let onTerminals: ((api: TerminalsApi) => void) | null = null
@@ -149,7 +151,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
       const controller = m.createTestController({
         projectId: props.projectId,
         clientId: props.client.id,
-        runTestsLive: (spec, onEvent, onOutput) => getRuntime().runTestsLive(spec, onEvent, onOutput),
+        runTestsLive: (spec, onEvent, onOutput) => getRuntime().runTestsLive({ ...spec, env: registryEnv() }, onEvent, onOutput),
         onWorkspaceEvent: (fn) => model.onEvent(fn),
       })
       if (closed) controller.dispose()
@@ -387,8 +389,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
                   <Terminals
                     runtime={{
                       // npm reads its registry from npm_config_registry too: the setting reaches npm that way.
-                      spawn: (command, args, options) =>
-                        getRuntimes().active().spawn(command, args, { ...options, env: { ...(props.settings.npmRegistry ? { npm_config_registry: props.settings.npmRegistry } : {}), ...options?.env } }),
+                      spawn: (command, args, options) => getRuntimes().active().spawn(command, args, { ...options, env: { ...registryEnv(), ...options?.env } }),
                     }}
                     theme={props.theme}
                     ref={(api) => {

@@ -82,7 +82,7 @@ export function createTestController(options: TestControllerOptions): TestContro
       frame ||= requestAnimationFrame(publish)
     }
     try {
-      const report = await options.runTestsLive({ ...specFor(next), signal: controller.signal }, onEvent, (chunk) => current === controller && setOutput((o) => o + chunk.text))
+      const report = await options.runTestsLive({ ...specFor(next), signal: controller.signal }, onEvent, (chunk) => current === controller && setOutput((o) => asShown(o + chunk.text)))
       if (current !== controller || disposed) return
       cancelAnimationFrame(frame)
       setRun(finishRun(state, report))
@@ -130,4 +130,13 @@ export function createTestController(options: TestControllerOptions): TestContro
       unsubscribe()
     },
   }
+}
+
+/** Terminal text as a plain block shows it: a carriage return rewrites its line (progress lines), colour codes go. */
+export function asShown(text: string): string {
+  return text
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((line) => line.slice(line.lastIndexOf('\r') + 1))
+    .join('\n')
 }

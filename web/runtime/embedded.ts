@@ -61,7 +61,7 @@ export function createEmbeddedRuntime(projectId: string): EmbeddedRuntime {
     await warm()
     return rpc.call(
       'runTests',
-      { projectId, files: spec.files, testName: spec.testName, runner: spec.runner, timeoutMs: spec.timeoutMs },
+      { projectId, files: spec.files, testName: spec.testName, runner: spec.runner, timeoutMs: spec.timeoutMs, env: spec.env },
       {
         signal: spec.signal,
         timeoutMs: 0,

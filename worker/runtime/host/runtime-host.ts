@@ -607,10 +607,16 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
       await Promise.all([p.mirror.settled(), p.flush()])
       const run: RunState = { runs: [], current: null, timedOut: false, interrupted: false }
       const out = batcher(progress)
-      const ctx = (inner: AbortSignal): CommandContext => ({ cwd: '/workspace', env: { ...DEFAULT_ENV }, stdin: '', io: out.io, signal: inner })
+      const ctx = (inner: AbortSignal): CommandContext => ({ cwd: '/workspace', env: { ...DEFAULT_ENV, ...spec.env }, stdin: '', io: out.io, signal: inner })
       const runner = spec.runner ?? (await detectRunner(p))
       try {
         return await withDeadline(signal, spec.timeoutMs, run, async (inner) => {
+          // As `npm test` does after a fresh clone: the dependencies first, when they are missing.
+          const pkg = runner === 'python-unittest' ? null : await findPackage(p, '/workspace')
+          if (pkg && needsInstall(p, pkg.dir, pkg.json)) {
+            out.io.stdout('node_modules is missing: installing the dependencies first.\n')
+            if ((await npmInstall(p, pkg.dir, ctx(inner), { kind: 'install' })) !== 0) throw new AppError('BAD_INPUT', 'the dependencies could not be installed (see the output): the tests did not run')
+          }
           if (runner === 'python-unittest') {
             const names = (spec.files ?? []).map((f) => f.replace(/\.py$/, '').replace(/\//g, '.'))
             const testArgs = spec.testName ? [spec.testName.split(' > ').length > 1 ? `${names[0] ?? ''}.${spec.testName.split(' > ').join('.')}`.replace(/^\./, '') : spec.testName] : names
