@@ -2,8 +2,8 @@
  * @module Helpers of the install benchmarks: the fixture registry (Verdaccio on 127.0.0.1, see
  * e2e/support/registry.ts) and the bench-50 project (a lockfile of 50+ packages from it).
  */
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { makeTempDir } from './lib.mjs'
 
 let registry = null
@@ -19,19 +19,10 @@ export async function fixtureRegistry(ctx) {
 
 /** A bench-50 project on disk (lockfile made by native npm against `reg`) and its files for the tab. */
 export async function benchProject(ctx, reg) {
-  const { makeFixtureProject } = await ctx.importTs('e2e/support/registry-fixtures.ts')
+  const { makeFixtureProject, projectFiles } = await ctx.importTs('e2e/support/registry-fixtures.ts')
   const dir = makeTempDir('coder-bench-install-')
   await makeFixtureProject(reg, 'bench-50', dir)
-  const files = []
-  const walk = (d) => {
-    for (const entry of readdirSync(d)) {
-      const full = join(d, entry)
-      if (entry === 'node_modules') continue
-      if (statSync(full).isDirectory()) walk(full)
-      else files.push({ path: relative(dir, full), text: readFileSync(full, 'utf8') })
-    }
-  }
-  walk(dir)
+  const files = projectFiles(dir)
   return { dir, files }
 }
 

@@ -1,6 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { connectBrowser } from './support/browser'
@@ -9,7 +9,7 @@ import { makeRepo, type FileSpec } from './support/fixtures'
 import { startGitServer, type GitServer } from './support/git-server'
 import { importThroughUi } from './support/ide'
 import { nativeNpm, startFixtureRegistry, type Registry } from './support/registry'
-import { makeFixtureProject } from './support/registry-fixtures'
+import { makeFixtureProject, projectFiles } from './support/registry-fixtures'
 
 // A real repository with dependencies (no node_modules committed), imported into the built IDE:
 // Run all tests in the Testing view installs the dependencies from the registry first, then the
@@ -30,19 +30,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-function filesOf(dir: string): FileSpec[] {
-  const out: FileSpec[] = []
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d)) {
-      const full = join(d, entry)
-      if (entry === 'node_modules') continue
-      if (statSync(full).isDirectory()) walk(full)
-      else out.push({ path: relative(dir, full), content: readFileSync(full) })
-    }
-  }
-  walk(dir)
-  return out
-}
+const filesOf = (dir: string): FileSpec[] => projectFiles(dir).map((f) => ({ path: f.path, content: f.text }))
 
 describe('dependencies in the IDE', () => {
   it('installs a repository’s dependencies when its tests are run, then passes them as natively', { timeout: 240_000 }, async () => {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startDevServer } from './support/dev-server'
 import { installedTree, nativeNpm, startFixtureRegistry, type Registry } from './support/registry'
-import { evilTraversalTarball, makeFixtureProject, type FixtureProjectName } from './support/registry-fixtures'
+import { evilTraversalTarball, makeFixtureProject, projectFiles, type FixtureProjectName } from './support/registry-fixtures'
 
 // `npm ci` in the tab (the embedded runtime, from the bench page) against a real registry
 // (Verdaccio on 127.0.0.1), compared with native npm on the same lockfiles: the same packages at
@@ -46,16 +46,7 @@ const bench = <K extends keyof Bench>(method: K, ...args: Parameters<Bench[K]>) 
 async function fixture(name: FixtureProjectName): Promise<{ dir: string; files: Array<{ path: string; text: string }> }> {
   const dir = join(root, name)
   await makeFixtureProject(registry, name, dir)
-  const files: Array<{ path: string; text: string }> = []
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d)) {
-      const full = join(d, entry)
-      if (entry === 'node_modules') continue
-      if (statSync(full).isDirectory()) walk(full)
-      else files.push({ path: relative(dir, full), text: readFileSync(full, 'utf8') })
-    }
-  }
-  walk(dir)
+  const files = projectFiles(dir)
   return { dir, files }
 }
 

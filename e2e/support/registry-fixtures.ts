@@ -4,9 +4,9 @@
  * registry (lockfiles embed the registry URL in `resolved`, so they are made at setup time).
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRandom } from './fixtures'
 import { createTarball, nativeNpm, npmVersion, type Registry, type TarEntry } from './registry'
@@ -262,7 +262,7 @@ test('tiny-cli declares its bin', () => {
 })
 `
 
-function projectFiles(name: FixtureProjectName): Record<string, string> {
+function fixtureProjectFiles(name: FixtureProjectName): Record<string, string> {
   const manifest = (dependencies: Record<string, string>, extra: Record<string, unknown> = {}) =>
     json({ name: `fixture-${name}`, version: '1.0.0', private: true, ...extra, dependencies })
   switch (name) {
@@ -298,7 +298,7 @@ function projectFiles(name: FixtureProjectName): Record<string, string> {
  */
 export async function makeFixtureProject(registry: Registry, name: FixtureProjectName, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true })
-  writeFiles(dir, projectFiles(name))
+  writeFiles(dir, fixtureProjectFiles(name))
   const result = await nativeNpm(['install', '--package-lock-only', '--ignore-scripts'], dir, registry)
   if (result.code !== 0) throw new Error(`npm install --package-lock-only for ${name} exited ${result.code}:\n${result.stderr}`)
   if (name === 'bad-integrity') {
@@ -309,4 +309,19 @@ export async function makeFixtureProject(registry: Registry, name: FixtureProjec
     entry.integrity = `sha512-${createHash('sha512').update('not the left-pad-lite tarball').digest('base64')}`
     writeFileSync(lockPath, json(lock))
   }
+}
+
+/** A project folder's files (node_modules left out) as workspace-relative paths and text, sorted. */
+export function projectFiles(dir: string): Array<{ path: string; text: string }> {
+  const out: Array<{ path: string; text: string }> = []
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d).sort()) {
+      const full = join(d, entry)
+      if (entry === 'node_modules') continue
+      if (statSync(full).isDirectory()) walk(full)
+      else out.push({ path: relative(dir, full), text: readFileSync(full, 'utf8') })
+    }
+  }
+  walk(dir)
+  return out
 }
