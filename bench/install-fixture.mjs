@@ -41,11 +41,11 @@ export async function tabInstalls(ctx, files) {
   try {
     const id = await page.evaluate((f) => window.coderBench.runtimeProject(f), files)
     const cold = await page.evaluate((p) => window.coderBench.runtimeRun(p, 'npm ci'), id)
-    if (cold.code !== 0) throw new Error(`npm ci in the tab failed:\n${cold.output}`)
+    if (cold.code !== 0) throw new Error(`npm ci in the tab failed (exit ${cold.code}):\n${cold.output}`)
     await page.evaluate((p) => window.coderBench.runtimeRun(p, 'rm -rf node_modules'), id)
     await page.context().setOffline(true)
     const warm = await page.evaluate((p) => window.coderBench.runtimeRun(p, 'npm ci'), id)
-    if (warm.code !== 0) throw new Error(`npm ci (offline, cached) in the tab failed:\n${warm.output}`)
+    if (warm.code !== 0) throw new Error(`npm ci (offline, cached) in the tab failed (exit ${warm.code}):\n${warm.output}`)
     return { cold: cold.ms, warm: warm.ms }
   } finally {
     await close()

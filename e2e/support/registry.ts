@@ -373,7 +373,8 @@ function closeServer(server: Server): Promise<void> {
  * tarball URLs Verdaccio writes point back here), records its path and adds CORS and CORP.
  */
 async function startProxy(upstreamPort: number, requests: string[]): Promise<Server> {
-  const agent = new Agent({ keepAlive: true })
+  // No keep-alive to Verdaccio: reusing a socket it has just closed fails a request now and then (ECONNRESET → 502).
+  const agent = new Agent({ keepAlive: false })
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     requests.push(req.url ?? '/')
     if (req.method === 'OPTIONS') {
