@@ -289,7 +289,7 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
 
 type Ns = OpenProject['namespace']
 
-/** Reads a folder's entries breadth-first, sixteen reads at a time (IndexedDB serves them in parallel). */
+/** Lists a folder's entries (depth-first), then reads the chosen files sixteen at a time (IndexedDB serves them in parallel). */
 async function snapshotTree(ns: Ns, root: string, skip: Set<string>, lazy: Set<string>, maxBytes: number, maxFiles: number): Promise<SnapshotEntry[]> {
   const out: SnapshotEntry[] = []
   const reads: Array<() => Promise<void>> = []
