@@ -38,6 +38,7 @@ export interface Mirror {
 /** A mirror of `projectId`'s workspace over `link`. */
 export function createMirror(link: WorkspaceLink, projectId: string): Mirror {
   const map = new Map<string, SnapshotEntry>()
+  const types = new Map<string, { version: string; type: string | null }>()
   let chain: Promise<void> = Promise.resolve()
   let localVersion = 0
   const enqueue = (fn: () => Promise<void>) => {
@@ -147,12 +148,18 @@ export function createMirror(link: WorkspaceLink, projectId: string): Mirror {
       for (let dir = dirname(path); ; dir = dirname(dir)) {
         const pkg = map.get(`${dir === '/' ? '' : dir}/package.json`)
         if (pkg?.data) {
+          // Parsed once per version of the package.json, not once per file asking.
+          const hit = types.get(pkg.path)
+          if (hit?.version === pkg.version) return hit.type
+          let type: string | null = null
           try {
-            const type = (JSON.parse(new TextDecoder().decode(pkg.data)) as { type?: unknown }).type
-            return typeof type === 'string' ? type : null
+            const value = (JSON.parse(new TextDecoder().decode(pkg.data)) as { type?: unknown }).type
+            type = typeof value === 'string' ? value : null
           } catch {
-            return null
+            // A broken package.json has no type; the loader reports it when it reads it.
           }
+          types.set(pkg.path, { version: pkg.version, type })
+          return type
         }
         if (pkg || dir === '/' || dir.endsWith('/node_modules')) return null
       }

@@ -46,7 +46,8 @@ export const DEFAULT_ENV: Record<string, string> = {
 interface ProjectState {
   id: string
   mirror: Mirror
-  compiled: Map<string, { source: string; result: CompiledModule }>
+  /** Each module file's compiled form (null: it runs as it is), for the file's version and package type. */
+  compiled: Map<string, { key: string; result: CompiledModule | null }>
   /** Applies changes to the copy at once and to the workspace in order. */
   commit(changes: FsChange[]): void
   /** Queues changes outside the copy (`/runs`) for the workspace, in the same order. */
@@ -118,17 +119,23 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     const jobs: Array<Promise<void>> = []
     for (const entry of p.mirror.entries()) {
       if (entry.type !== 'file' || !entry.data || !MODULE_EXTENSIONS.test(entry.path) || (!all && entry.path.includes('/node_modules/'))) continue
-      const source = decoder.decode(entry.data)
+      // An unchanged file (same version, same package type) is neither decoded nor compiled again.
+      const type = entry.path.endsWith('.js') ? p.mirror.packageType(entry.path) : null
+      const key = `${entry.version}\0${type}`
       const cached = p.compiled.get(entry.path)
-      if (cached && cached.source === source) {
-        out[entry.path] = cached.result
+      if (cached?.key === key) {
+        if (cached.result) out[entry.path] = cached.result
         continue
       }
-      const loader = compileLoader(entry.path, source, p.mirror.packageType(entry.path))
-      if (!loader) continue
+      const source = decoder.decode(entry.data)
+      const loader = compileLoader(entry.path, source, type)
+      if (!loader) {
+        p.compiled.set(entry.path, { key, result: null })
+        continue
+      }
       jobs.push(
         compiler.compile(entry.path, source, loader).then(
-          (result) => void p.compiled.set(entry.path, { source, result: (out[entry.path] = result) }),
+          (result) => void p.compiled.set(entry.path, { key, result: (out[entry.path] = result) }),
           // Requiring the file reports the syntax error, as Node would; other files still run.
           (error: unknown) => void (out[entry.path] = { code: `throw new SyntaxError(${JSON.stringify(error instanceof Error ? error.message : String(error))})`, map: null }),
         ),
