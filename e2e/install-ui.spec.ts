@@ -45,6 +45,16 @@ describe('dependencies in the IDE', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     const page = await context.newPage()
     await importThroughUi(page, app.url, `${git.url}/with-deps.git`, 'with-deps')
+    // Every state the status bar's progress bar goes through, however briefly it is shown.
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { seenTasks: string[] }).seenTasks = [])
+      new MutationObserver(() => {
+        for (const task of document.querySelectorAll('.status-bar .task')) {
+          const bar = task.querySelector('progress')
+          seen.push(`${task.textContent?.trim()}${bar ? ` <${bar.value}/${bar.max}>` : ''}`)
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true })
+    })
     await page.getByRole('button', { name: 'Testing' }).click()
     const testing = page.getByRole('region', { name: 'Testing' })
     await testing.getByRole('button', { name: 'Run all tests' }).click()
@@ -53,6 +63,12 @@ describe('dependencies in the IDE', () => {
     const output = await testing.locator('.tests-output pre').textContent()
     expect(output).toContain('node_modules is missing: installing the dependencies first.')
     expect(output).toMatch(/added 3 packages/)
+    expect(output).toMatch(/\[#{20}\] 3\/3 downloaded/)
+    // The status bar showed the install's progress bar through to the end, then took it away.
+    const seen = await page.evaluate(() => (window as unknown as { seenTasks: string[] }).seenTasks)
+    expect(seen.some((s) => /npm install: Downloading 3\/3 · [\d.]+ K?B.*<3\/3>/.test(s)), seen.join('\n')).toBe(true)
+    expect(seen.some((s) => /npm install: Extracting \d\/3 .*<\d\/3>/.test(s)), seen.join('\n')).toBe(true)
+    await expect.poll(() => page.locator('.status-bar .task').count()).toBe(0)
     await context.close()
   })
 })

@@ -6,6 +6,7 @@ export type {
   RuntimeProcess,
   SourceLocation,
   SpawnOptions,
+  TaskProgress,
   TestCaseReport,
   TestFailure,
   TestReport,

@@ -1,12 +1,13 @@
-import type { ExitStatus, OutputChunk, TestReport, TestRunnerKind } from './types'
+import type { ExitStatus, OutputChunk, TaskProgress, TestReport, TestRunnerKind } from './types'
 import type { TestEvent } from './events'
 
 type Call<P, R, G = never> = { params: P; result: R; progress: G }
 
-/** What a running process or test run streams: output, and (for test runs) test events. */
+/** What a running process or test run streams: output, test events (test runs), and the progress of long work (null: it ended). */
 export interface RunProgress {
   output?: OutputChunk[]
   events?: TestEvent[]
+  task?: TaskProgress | null
 }
 
 /** A process to start; `pid` is the caller's name for it (for `input`). */

@@ -11,6 +11,21 @@ export interface SpawnOptions {
   timeoutMs?: number
   /** Text written to the process's stdin before it starts; stdin is then closed. */
   stdin?: string
+  /** Long work inside the process (an install), as it advances; null when it is over. */
+  onTask?(task: TaskProgress | null): void
+}
+
+/** How far a long step of a run has got (an install: resolving, downloading, extracting). */
+export interface TaskProgress {
+  /** What the whole task is, e.g. `npm install`. */
+  title: string
+  /** The step it is on, e.g. `Downloading`. */
+  phase: string
+  done: number
+  /** 0 while unknown. */
+  total: number
+  /** Bytes handled so far (downloaded), 0 when it does not apply. */
+  bytes: number
 }
 
 /** One piece of a process's output, in the order it was written. */
@@ -54,6 +69,8 @@ export interface TestSpec {
   signal?: AbortSignal
   /** Added to the environment (e.g. `npm_config_registry` for installing missing dependencies first). */
   env?: Record<string, string>
+  /** The progress of installing missing dependencies first; null when it is over. */
+  onTask?(task: TaskProgress | null): void
 }
 
 /** The test runners the embedded runtime provides. */

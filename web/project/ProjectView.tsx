@@ -1,6 +1,8 @@
 import { For, Show, createEffect, createResource, createSignal, lazy, onCleanup, onMount } from 'solid-js'
 import type { AppError } from '../../shared/errors'
 import type { ProjectInfo } from '../../shared/protocol'
+import type { TaskProgress } from '../../shared/runtime'
+import { formatBytes } from '../format'
 import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
 import { createDialogs } from '../ui/dialogs'
@@ -134,6 +136,19 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
   const getRuntime = () => getRuntimes().embedded
   // npm reads its registry from npm_config_registry too: the setting reaches npm in the runtime that way.
   const registryEnv = (): Record<string, string> => (props.settings.npmRegistry ? { npm_config_registry: props.settings.npmRegistry } : {})
+  /** Long work inside a run (an install) as a status-bar task with a progress bar, until it reports its end. */
+  const showTask = () => {
+    let task: ReturnType<typeof model.startTask> | null = null
+    return (t: TaskProgress | null) => {
+      if (!t) {
+        task?.end()
+        task = null
+        return
+      }
+      task ??= model.startTask(t.title)
+      task.update({ phase: `${t.title}: ${t.phase}${t.total ? ` ${t.done}/${t.total}` : ''}${t.bytes ? ` · ${formatBytes(t.bytes)}` : ''}`, loaded: t.done, total: t.total })
+    }
+  }
   onCleanup(() => runtimes?.dispose())
   let terminals: TerminalsApi | null = null
   let onTerminals: ((api: TerminalsApi) => void) | null = null
@@ -151,7 +166,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
       const controller = m.createTestController({
         projectId: props.projectId,
         clientId: props.client.id,
-        runTestsLive: (spec, onEvent, onOutput) => getRuntime().runTestsLive({ ...spec, env: registryEnv() }, onEvent, onOutput),
+        runTestsLive: (spec, onEvent, onOutput) => getRuntime().runTestsLive({ ...spec, env: registryEnv(), onTask: showTask() }, onEvent, onOutput),
         onWorkspaceEvent: (fn) => model.onEvent(fn),
       })
       if (closed) controller.dispose()
@@ -389,7 +404,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
                   <Terminals
                     runtime={{
                       // npm reads its registry from npm_config_registry too: the setting reaches npm that way.
-                      spawn: (command, args, options) => getRuntimes().active().spawn(command, args, { ...options, env: { ...registryEnv(), ...options?.env } }),
+                      spawn: (command, args, options) => getRuntimes().active().spawn(command, args, { ...options, env: { ...registryEnv(), ...options?.env }, onTask: showTask() }),
                     }}
                     theme={props.theme}
                     ref={(api) => {

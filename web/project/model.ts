@@ -33,6 +33,8 @@ export interface ProjectModel {
   onEvent(fn: (event: WorkspaceEvent) => void): () => void
   /** Runs `work` as a background task shown in the status bar. */
   track<T>(label: string, work: (progress: (p: Progress) => void) => Promise<T>): Promise<T>
+  /** Shows a background task in the status bar until `end()` (for work whose end is reported, not awaited). */
+  startTask(label: string): { update(progress: Progress): void; end(): void }
   setInfo(info: ProjectInfo): void
   dispose(): void
 }
@@ -48,6 +50,15 @@ export function createProjectModel(client: WorkspaceClient, projectId: string, i
   let timer: ReturnType<typeof setTimeout> | undefined
   let nextTask = 1
   let disposed = false
+
+  function startTask(label: string) {
+    const id = nextTask++
+    setTasks((t) => [...t, { id, label, progress: null }])
+    return {
+      update: (progress: Progress) => setTasks((t) => t.map((x) => (x.id === id ? { ...x, progress } : x))),
+      end: () => setTasks((t) => t.filter((x) => x.id !== id)),
+    }
+  }
 
   async function refresh() {
     const [s, b] = await Promise.all([rpc.call('status', { projectId }, { timeoutMs: 120_000 }), rpc.call('branches', { projectId })])
@@ -84,14 +95,14 @@ export function createProjectModel(client: WorkspaceClient, projectId: string, i
       return () => listeners.delete(fn)
     },
     async track(label, work) {
-      const id = nextTask++
-      setTasks((t) => [...t, { id, label, progress: null }])
+      const task = startTask(label)
       try {
-        return await work((progress) => setTasks((t) => t.map((x) => (x.id === id ? { ...x, progress } : x))))
+        return await work(task.update)
       } finally {
-        setTasks((t) => t.filter((x) => x.id !== id))
+        task.end()
       }
     },
+    startTask,
     setInfo(next) {
       setInfo(next)
       if (branch() === null) setBranch(next.branch)

@@ -40,7 +40,14 @@ export function createEmbeddedRuntime(projectId: string): EmbeddedRuntime {
         rpc.call(
           'spawn',
           { projectId, pid, command, args, cwd: options.cwd, env: options.env, stdin: options.stdin, timeoutMs: options.timeoutMs },
-          { signal: controller.signal, timeoutMs: 0, onProgress: (p: RunProgress) => p.output && queue.push(...p.output) },
+          {
+            signal: controller.signal,
+            timeoutMs: 0,
+            onProgress: (p: RunProgress) => {
+              if (p.output) queue.push(...p.output)
+              if (p.task !== undefined) options.onTask?.(p.task)
+            },
+          },
         ),
       )
       .catch((error: unknown): ExitStatus => {
@@ -48,7 +55,10 @@ export function createEmbeddedRuntime(projectId: string): EmbeddedRuntime {
         if (!aborted) queue.push({ stream: 'stderr', text: `${error instanceof Error ? error.message : String(error)}\n` })
         return { code: aborted ? 130 : 1, signal: aborted ? 'SIGINT' : null, timedOut: false, cwd: options.cwd ?? '/workspace', runs: [] }
       })
-      .finally(() => queue.end())
+      .finally(() => {
+        options.onTask?.(null)
+        queue.end()
+      })
     return {
       exit,
       output: queue.output,
@@ -68,9 +78,10 @@ export function createEmbeddedRuntime(projectId: string): EmbeddedRuntime {
         onProgress: (p: RunProgress) => {
           for (const e of p.events ?? []) onEvent(e)
           for (const c of p.output ?? []) onOutput?.(c)
+          if (p.task !== undefined) spec.onTask?.(p.task)
         },
       },
-    )
+    ).finally(() => spec.onTask?.(null))
   }
 
   return {

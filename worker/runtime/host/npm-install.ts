@@ -2,6 +2,7 @@ import { AppError } from '../../../shared/errors'
 import { joinPath } from '../../../shared/namespace'
 import type { FsChange } from '../../../shared/protocol'
 import { authFor, binLinks, extractPackage, installScriptsOf, lockfileMatches, needsNativeBuild, parseNpmrc, planFromLockfile, registryFor, resolveDependencies, verifyIntegrity, type Packument, type PlannedPackage } from '../../install'
+import type { TaskProgress } from '../../../shared/runtime'
 import type { PackageCache } from './package-cache'
 
 /** What an install reads, writes and fetches through. */
@@ -18,6 +19,8 @@ export interface InstallDeps {
 export interface InstallIo {
   stdout(text: string): void
   stderr(text: string): void
+  /** The install's progress for a progress bar; null once it ends, whichever way. */
+  task?(task: TaskProgress | null): void
 }
 
 /** What an install did. */
@@ -74,7 +77,11 @@ export async function installFromLockfile(
   let cached = 0
   let bytes = 0
   const tarballs = new Map<PlannedPackage, Uint8Array>()
-  const progress = () => io.stdout(`\r  downloaded ${fetched + cached}/${remote.length} (${cached} from the cache, ${formatBytes(bytes)})`)
+  const progress = () => {
+    const done = fetched + cached
+    io.stdout(`\r  ${textBar(done, remote.length)} ${done}/${remote.length} downloaded (${cached} from the cache, ${formatBytes(bytes)})`)
+    io.task?.({ title: 'npm install', phase: 'Downloading', done, total: remote.length, bytes })
+  }
   let next = 0
   const download = async () => {
     while (next < remote.length) {
@@ -115,6 +122,7 @@ export async function installFromLockfile(
     }
     const tgz = tarballs.get(p)
     if (!tgz) continue
+    io.task?.({ title: 'npm install', phase: 'Extracting', done: report.added, total: tarballs.size, bytes })
     // A cached tarball is checked again: the cache is content-addressed, and must stay honest.
     await verifyIntegrity(tgz, p.integrity!, `${p.name}@${p.version}`)
     const files = await extractPackage(tgz)
@@ -130,6 +138,7 @@ export async function installFromLockfile(
   for (const link of binLinks(bins)) changes.push({ type: 'symlink', path: joinPath(dir, link.link), target: link.target })
   changes.push({ type: 'write', path: `${dir}/node_modules/.package-lock.json`, data: encoder.encode(`${JSON.stringify({ name: plan.root.name, version: plan.root.version, lockfileVersion: 3, requires: true, packages: Object.fromEntries(plan.packages.map((p) => [p.path, { version: p.version, resolved: p.resolved ?? undefined, integrity: p.integrity ?? undefined }])) }, null, 2)}\n`), mode: 0o100644 })
   if (signal.aborted) throw new AppError('ABORTED', 'the install was cancelled; node_modules is unchanged')
+  io.task?.({ title: 'npm install', phase: 'Writing node_modules', done: 0, total: 0, bytes })
   await deps.commit([...changes, ...(options.alsoWrite ?? [])])
   report.ms = performance.now() - t0
 
@@ -147,6 +156,12 @@ export async function installFromLockfile(
 function relativeTarget(from: string, to: string): string {
   const depth = from.split('/').length - 1
   return `${'../'.repeat(depth)}${to}`
+}
+
+/** A progress bar for a terminal line: `[######······]`. */
+export function textBar(done: number, total: number, width = 20): string {
+  const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0
+  return `[${'#'.repeat(filled)}${'·'.repeat(width - filled)}]`
 }
 
 function formatBytes(n: number): string {
@@ -201,7 +216,10 @@ export async function installResolving(dir: string, deps: InstallDeps, io: Insta
     add: request.add,
     remove: request.remove,
     lock: lock ?? undefined,
-    onProgress: (p) => io.stdout(`\r  resolved ${p.resolved} packages (${p.pending} to go)`),
+    onProgress: (p) => {
+      io.stdout(`\r  resolved ${p.resolved} packages (${p.pending} to go)`)
+      io.task?.({ title: 'npm install', phase: 'Resolving', done: p.resolved, total: p.resolved + p.pending, bytes: 0 })
+    },
   })
   io.stdout('\n')
   const json = (value: unknown) => encoder.encode(`${JSON.stringify(value, null, 2)}\n`)

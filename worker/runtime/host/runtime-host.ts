@@ -2,7 +2,7 @@ import { AppError } from '../../../shared/errors'
 import { basename, dirname, joinPath, normalizePath } from '../../../shared/namespace'
 import type { FsChange } from '../../../shared/protocol'
 import type { Handlers } from '../../../shared/rpc'
-import { createNodeSpecReporter, createReport, type ExitStatus, type OutputChunk, type RunProgress, type RuntimeApi, type TestEvent, type TestReport } from '../../../shared/runtime'
+import { createNodeSpecReporter, createReport, type ExitStatus, type OutputChunk, type RunProgress, type RuntimeApi, type TaskProgress, type TestEvent, type TestReport } from '../../../shared/runtime'
 import { compileLoader, MODULE_EXTENSIONS } from '../modules'
 import type { CompiledModule } from '../sandbox/loader'
 import type { PythonRunner } from '../python'
@@ -466,6 +466,8 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     } catch (error) {
       ctx.io.stderr(`\n${error instanceof Error ? error.message : String(error)}\n`)
       return error instanceof AppError && error.code === 'ABORTED' ? 130 : 1
+    } finally {
+      ctx.io.task?.(null)
     }
   }
 
@@ -518,13 +520,16 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
   function batcher(progress: (p: RunProgress) => void) {
     let chunks: OutputChunk[] = []
     let events: TestEvent[] = []
+    // undefined: no change to report; null: the task ended.
+    let task: TaskProgress | null | undefined
     let timer: ReturnType<typeof setTimeout> | null = null
     const flush = () => {
       timer = null
-      if (!chunks.length && !events.length) return
-      progress({ ...(chunks.length ? { output: chunks } : {}), ...(events.length ? { events } : {}) })
+      if (!chunks.length && !events.length && task === undefined) return
+      progress({ ...(chunks.length ? { output: chunks } : {}), ...(events.length ? { events } : {}), ...(task !== undefined ? { task } : {}) })
       chunks = []
       events = []
+      task = undefined
     }
     const schedule = () => void (timer ??= setTimeout(flush, 16))
     const add = (stream: OutputChunk['stream'], text: string) => {
@@ -535,7 +540,16 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
       schedule()
     }
     return {
-      io: { stdout: (t: string) => add('stdout', t), stderr: (t: string) => add('stderr', t) } satisfies ShellIo,
+      io: {
+        stdout: (t: string) => add('stdout', t),
+        stderr: (t: string) => add('stderr', t),
+        task: (t: TaskProgress | null) => {
+          // Each step is shown, however short: a new phase sends what the last one reached first.
+          if (task && t?.phase !== task.phase) flush()
+          task = t
+          schedule()
+        },
+      } satisfies ShellIo,
       event: (e: TestEvent) => {
         events.push(e)
         schedule()

@@ -1,10 +1,13 @@
 import { basename, dirname, joinPath, normalizePath } from '../../../shared/namespace'
 import { parseCommandLine, ShellSyntaxError, type SimpleCommand } from './parse'
+import type { TaskProgress } from '../../../shared/runtime'
 
 /** Where a command's output goes. */
 export interface ShellIo {
   stdout(text: string): void
   stderr(text: string): void
+  /** Long work's progress (an install), for a progress bar; null when it ends. Absent where nobody shows one. */
+  task?(task: TaskProgress | null): void
 }
 
 /** What a command runs with. `stdin` null: it comes from the terminal while the command runs. */
@@ -102,7 +105,7 @@ async function runSimple(command: SimpleCommand, state: { cwd: string; env: Reco
       else stderr = sink
     }
   }
-  const out: ShellIo = { stdout: (t) => stdout(t), stderr: (t) => stderr(t) }
+  const out: ShellIo = { stdout: (t) => stdout(t), stderr: (t) => stderr(t), task: io.task }
   const env = { ...state.env, ...command.assignments }
   const [name, ...args] = command.words as [string, ...string[]]
   let status: number
