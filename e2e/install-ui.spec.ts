@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startAppServer, type AppServer } from './support/app-server'
 import { makeRepo, type FileSpec } from './support/fixtures'
-import { startGitServer, type GitServer } from './support/git-server'
+import { startGitServer, type GitServer } from '../standins/git-server'
 import { importThroughUi } from './support/ide'
 import { nativeNpm, startFixtureRegistry, type Registry } from './support/registry'
 import { makeFixtureProject, projectFiles } from './support/registry-fixtures'
@@ -49,7 +49,7 @@ describe('dependencies in the IDE', () => {
     await page.evaluate(() => {
       const seen: string[] = ((window as unknown as { seenTasks: string[] }).seenTasks = [])
       new MutationObserver(() => {
-        for (const task of document.querySelectorAll('.status-bar .task')) {
+        for (const task of Array.from(document.querySelectorAll('.status-bar .task'))) {
           const bar = task.querySelector('progress')
           seen.push(`${task.textContent?.trim()}${bar ? ` <${bar.value}/${bar.max}>` : ''}`)
         }

@@ -64,6 +64,17 @@ function greet(version: string): FixturePackage {
   )
 }
 
+/** bundles-pad@1.0.0: ships left-pad-lite 1.0.0 inside its tarball (`bundleDependencies`). */
+function bundlesPad(): FixturePackage {
+  const bundled = leftPad('1.0.0')
+  const files: Record<string, string> = { 'index.js': "'use strict'\nmodule.exports = { padVersion: require('left-pad-lite').version }\n" }
+  for (const [path, text] of Object.entries(bundled.files)) files[`node_modules/left-pad-lite/${path}`] = text
+  return pkg(
+    { name: 'bundles-pad', version: '1.0.0', description: 'Bundles left-pad-lite 1.0.0 (Coder fixture).', main: 'index.js', dependencies: { 'left-pad-lite': '1.0.0' }, bundleDependencies: ['left-pad-lite'] },
+    files,
+  )
+}
+
 /** The hand-written fixture packages, all published with the real `npm publish`. */
 function namedPackages(): FixturePackage[] {
   return [
@@ -94,6 +105,11 @@ function namedPackages(): FixturePackage[] {
       { name: 'app-lib', version: '1.0.0', description: 'Needs left-pad-lite 2.x (Coder fixture).', main: 'index.js', dependencies: { 'left-pad-lite': '^2.0.0' } },
       { 'index.js': "'use strict'\nconst pad = require('left-pad-lite')\nmodule.exports = { padVersion: pad.version, pad: (s) => pad(s, 6, 'ab') }\n" },
     ),
+    pkg(
+      { name: 'pad-plugin', version: '1.0.0', description: 'A plugin of left-pad-lite 1.x, its peer (Coder fixture).', main: 'index.js', peerDependencies: { 'left-pad-lite': '^1.0.0' } },
+      { 'index.js': "'use strict'\nmodule.exports = { hostVersion: require('left-pad-lite').version }\n" },
+    ),
+    bundlesPad(),
   ]
 }
 
@@ -233,7 +249,20 @@ export async function publishFixturePackages(registry: Registry): Promise<void> 
 }
 
 /** The fixture projects `makeFixtureProject` can write. */
-export type FixtureProjectName = 'basic' | 'conflict' | 'bench-50' | 'bad-integrity' | 'with-scripts'
+export type FixtureProjectName =
+  | 'basic'
+  | 'conflict'
+  | 'bench-50'
+  | 'bad-integrity'
+  | 'with-scripts'
+  | 'workspaces'
+  | 'workspaces-object'
+  | 'overrides'
+  | 'overrides-simple'
+  | 'overrides-ref'
+  | 'peer'
+  | 'peer-conflict'
+  | 'bundled'
 
 const basicTest = `'use strict'
 const { test } = require('node:test')
@@ -281,24 +310,82 @@ function fixtureProjectFiles(name: FixtureProjectName): Record<string, string> {
       return { 'package.json': manifest(depGraphRoots()) }
     case 'with-scripts':
       return { 'package.json': manifest({ 'has-install-script': '^1.0.0' }) }
+    case 'workspaces':
+    case 'workspaces-object': {
+      const patterns = ['packages/*']
+      return {
+        'package.json': json({ name: `fixture-${name}`, version: '1.0.0', private: true, workspaces: name === 'workspaces' ? patterns : { packages: patterns }, devDependencies: { 'tiny-cli': '^1.0.0' } }),
+        'packages/a/package.json': json({ name: '@ws/a', version: '1.0.0', main: 'index.js', scripts: { test: 'node --test' }, dependencies: { '@coder-fixtures/greet': '^1.0.0', 'left-pad-lite': '^2.0.0', 'ws-b': '^1.0.0' } }),
+        'packages/a/index.js': workspaceA,
+        'packages/a/test/a.test.js': workspaceATest,
+        'packages/b/package.json': json({ name: 'ws-b', version: '1.0.0', main: 'index.js', bin: { 'ws-b': 'cli.js' }, dependencies: { 'left-pad-lite': '^1.0.0' } }),
+        'packages/b/index.js': "'use strict'\nconst pad = require('left-pad-lite')\nmodule.exports = { padVersion: pad.version, pad: (s) => pad(s, 4, '0') }\n",
+        'packages/b/cli.js': "#!/usr/bin/env node\n'use strict'\nconsole.log('ws-b: ' + require('./index.js').pad(process.argv[2] || ''))\n",
+      }
+    }
+    case 'overrides':
+      return { 'package.json': manifest({ 'app-lib': '^1.0.0', 'left-pad-lite': '^2.0.0', 'needs-old-pad': '^1.0.0' }, { overrides: { 'needs-old-pad': { 'left-pad-lite': '1.0.0' } } }) }
+    case 'overrides-simple':
+      return { 'package.json': manifest({ 'app-lib': '^1.0.0', 'needs-old-pad': '^1.0.0' }, { overrides: { 'left-pad-lite': '1.0.0' } }) }
+    case 'overrides-ref':
+      return { 'package.json': manifest({ 'left-pad-lite': '^2.0.0', 'needs-old-pad': '^1.0.0' }, { overrides: { 'left-pad-lite': '$left-pad-lite' } }) }
+    case 'peer':
+      return { 'package.json': manifest({ 'pad-plugin': '^1.0.0' }) }
+    case 'peer-conflict':
+      return { 'package.json': manifest({ 'left-pad-lite': '^2.0.0', 'pad-plugin': '^1.0.0' }) }
+    case 'bundled':
+      return { 'package.json': manifest({ 'bundles-pad': '^1.0.0', 'left-pad-lite': '^2.0.0' }) }
   }
 }
 
+const workspaceA = `'use strict'
+const path = require('path')
+const pad = require('left-pad-lite')
+const b = require('ws-b')
+const { greet } = require('@coder-fixtures/greet')
+console.log(greet('workspace'), 'a uses left-pad-lite ' + pad.version + ', ws-b uses ' + b.padVersion + ': ' + b.pad('7'))
+// Node loads a linked package from its real folder.
+console.log('ws-b is ' + path.relative(__dirname, require.resolve('ws-b')) + ', the same module as ' + (require('../b/index.js') === b ? 'its file' : 'nothing'))
+`
+
+const workspaceATest = `'use strict'
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+
+test('a sees left-pad-lite 2.x and its sibling workspace, which sees its own 1.x', () => {
+  assert.equal(require('left-pad-lite').version.split('.')[0], '2')
+  assert.equal(require('ws-b').padVersion.split('.')[0], '1')
+})
+`
+
 /**
  * Writes fixture project `name` into `dir` (created if missing) with a package-lock.json that
- * native `npm install --package-lock-only` resolved against `registry` (no node_modules):
+ * native `npm install --package-lock-only` resolved against `registry` (no node_modules; none at
+ * all for `peer-conflict`, which npm refuses):
  * - `basic`: left-pad-lite ^2, @coder-fixtures/greet ^1, tiny-cli ^1; `npm test` runs
  *   test/basic.test.js (node:test, 4 tests), `npm run hello` runs the tiny-cli bin;
  * - `conflict`: needs-old-pad, app-lib and left-pad-lite ^2, so left-pad-lite 1.1.0 nests at
  *   node_modules/needs-old-pad/node_modules/left-pad-lite;
  * - `bench-50`: the roots of the dep-* graph, ≥ 50 packages installed;
  * - `bad-integrity`: basic, with left-pad-lite's lock `integrity` replaced by a wrong sha512;
- * - `with-scripts`: has-install-script (a postinstall script).
+ * - `with-scripts`: has-install-script (a postinstall script);
+ * - `workspaces` (`"workspaces": ["packages/*"]`) and `workspaces-object` (`{ packages: [...] }`):
+ *   packages/a (`@ws/a`: greet, left-pad-lite ^2 and the workspace ws-b; `npm test` runs its
+ *   test) and packages/b (`ws-b`: left-pad-lite ^1, nested under packages/b; a `ws-b` bin); the
+ *   root has tiny-cli as a dev dependency;
+ * - `overrides`: conflict with `{ "needs-old-pad": { "left-pad-lite": "1.0.0" } }` (the nested
+ *   copy is 1.0.0); `overrides-simple`: app-lib and needs-old-pad with `{ "left-pad-lite": "1.0.0" }`
+ *   (one copy, 1.0.0, for both); `overrides-ref`: left-pad-lite ^2 and needs-old-pad with
+ *   `{ "left-pad-lite": "$left-pad-lite" }` (one copy, 2.0.0);
+ * - `peer`: pad-plugin, whose peer left-pad-lite 1.x is installed beside it; `peer-conflict`: also
+ *   left-pad-lite ^2, which npm refuses (ERESOLVE) unless `--force` or `--legacy-peer-deps`;
+ * - `bundled`: bundles-pad (left-pad-lite 1.0.0 inside its tarball) and left-pad-lite ^2.
  * Rejects with npm's output when npm fails.
  */
 export async function makeFixtureProject(registry: Registry, name: FixtureProjectName, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true })
   writeFiles(dir, fixtureProjectFiles(name))
+  if (name === 'peer-conflict') return
   const result = await nativeNpm(['install', '--package-lock-only', '--ignore-scripts'], dir, registry)
   if (result.code !== 0) throw new Error(`npm install --package-lock-only for ${name} exited ${result.code}:\n${result.stderr}`)
   if (name === 'bad-integrity') {

@@ -10,7 +10,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { delimiter, dirname, join, resolve } from 'node:path'
+import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { fixtureCacheDir } from './fixtures'
@@ -58,15 +58,16 @@ const CORS_HEADERS: Record<string, string> = {
 
 /**
  * Starts Verdaccio (storage in `storageDir`, default a fresh temp dir; anyone may read, the test
- * user publishes) and resolves once it answers `GET /-/ping`. Rejects with Verdaccio's output if it
- * does not start within 30 s.
+ * user publishes; packages of `privateScopes`, e.g. `['@private']`, only a signed-in user may read)
+ * and resolves once it answers `GET /-/ping`. Rejects with Verdaccio's output if it does not start
+ * within 30 s.
  */
-export async function startRegistry({ storageDir }: { storageDir?: string } = {}): Promise<Registry> {
+export async function startRegistry({ storageDir, privateScopes = [] }: { storageDir?: string; privateScopes?: string[] } = {}): Promise<Registry> {
   const temp = mkdtempSync(join(tmpdir(), 'coder-registry-'))
   const storage = storageDir ?? join(temp, 'storage')
   mkdirSync(storage, { recursive: true })
   const config = join(temp, 'config.yaml')
-  writeFileSync(config, verdaccioConfig(storage, join(temp, 'htpasswd')))
+  writeFileSync(config, verdaccioConfig(storage, join(temp, 'htpasswd'), privateScopes))
 
   let child: ChildProcess | undefined
   let proxy: Server | undefined
@@ -203,11 +204,14 @@ export interface InstalledPackage {
 
 /**
  * Every package installed below `projectDir/node_modules` (nested ones included; a symlinked
- * package, as npm makes for workspaces, is listed but not descended into), sorted by path. Reads
- * only the disk: hidden entries such as `.bin` and `.package-lock.json` are skipped.
+ * package, as npm makes for workspaces, is listed but not descended into; the node_modules of a
+ * folder of the project it links to, `packages/b/node_modules/…`, is walked too), sorted by path.
+ * Reads only the disk: hidden entries such as `.bin` and `.package-lock.json` are skipped.
  */
 export function installedTree(projectDir: string): InstalledPackage[] {
   const found: InstalledPackage[] = []
+  const root = realpathSync(projectDir)
+  const linked = new Set<string>()
   const walk = (modules: string) => {
     const dir = join(projectDir, modules)
     if (!existsSync(dir)) return
@@ -221,6 +225,13 @@ export function installedTree(projectDir: string): InstalledPackage[] {
         const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }
         found.push({ path, name, version: version ?? '' })
         if (!lstatSync(join(projectDir, path)).isSymbolicLink()) walk(`${path}/node_modules`)
+        else {
+          const target = relative(root, realpathSync(join(projectDir, path)))
+          if (target && !target.startsWith('..') && !isAbsolute(target) && !linked.has(target)) {
+            linked.add(target)
+            walk(`${target.split(sep).join('/')}/node_modules`)
+          }
+        }
       }
     }
   }
@@ -288,7 +299,7 @@ function tarHeader(entry: TarEntry, type: 'file' | 'directory' | 'symlink', size
 // ---------------------------------------------------------------------------------------------
 // Verdaccio
 
-function verdaccioConfig(storage: string, htpasswd: string): string {
+function verdaccioConfig(storage: string, htpasswd: string, privateScopes: string[]): string {
   // JSON is YAML; no `uplinks`, so a package not published here is a 404, never a fetch from npmjs.
   return JSON.stringify(
     {
@@ -296,7 +307,9 @@ function verdaccioConfig(storage: string, htpasswd: string): string {
       auth: { htpasswd: { file: htpasswd, max_users: 100 } },
       web: { enable: false },
       uplinks: {},
+      // Verdaccio takes the first pattern that matches.
       packages: {
+        ...Object.fromEntries(privateScopes.map((scope) => [`${scope}/*`, { access: '$authenticated', publish: '$authenticated', unpublish: '$authenticated' }])),
         '@*/*': { access: '$all', publish: '$authenticated', unpublish: '$authenticated' },
         '**': { access: '$all', publish: '$authenticated', unpublish: '$authenticated' },
       },

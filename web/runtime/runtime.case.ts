@@ -68,6 +68,12 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       const exit = await run(runtime, 'node', ['-e', "process.exit(5); console.log('not reached')"])
       expect(exit.status.code).toBe(5)
       expect(exit.out).toBe('')
+      // As in Node, `-e` and `-p` code requires relative to the working directory.
+      await write({ 'src/lib.js': "module.exports = 'from lib'\n", 'src/node_modules/dep/index.js': "module.exports = 'from dep'\n" })
+      const evaluated = await run(runtime, 'node', ['-e', "console.log(require('./lib.js'), require('dep'))"], { cwd: '/workspace/src' })
+      expect(evaluated.out).toBe('from lib from dep\n')
+      const printed = await run(runtime, 'node', ['-p', "require('./lib') + '!'"], { cwd: '/workspace/src' })
+      expect(printed.out).toBe("'from lib!'\n")
     })
 
     it('lets node code read and write workspace files, which land in the workspace', async () => {

@@ -11,6 +11,8 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
   const [tabSize, setTabSize] = createSignal(String(props.settings.tabSize))
   const [webcontainer, setWebcontainer] = createSignal(props.settings.webcontainer)
   const [registry, setRegistry] = createSignal(props.settings.npmRegistry)
+  const [pythonIndex, setPythonIndex] = createSignal(props.settings.pythonIndex)
+  const [throughEdge, setThroughEdge] = createSignal(props.settings.packagesThroughEdge)
   const [error, setError] = createSignal<string | null>(null)
   const submit = (e: Event) => {
     e.preventDefault()
@@ -21,7 +23,9 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
     if (!Number.isInteger(ts) || ts < 1 || ts > 16) return setError('Tab size must be a whole number from 1 to 16.')
     const reg = registry().trim()
     if (reg && !/^https?:\/\/[^\s/]+/.test(reg)) return setError('The npm registry must be an http(s) URL, e.g. https://registry.example.com/.')
-    props.save({ author: { name: name().trim(), email: email().trim() }, theme: theme(), fontSize: fs, tabSize: ts, webcontainer: webcontainer(), npmRegistry: reg })
+    const index = pythonIndex().trim()
+    if (index && !/^https?:\/\/[^\s/]+/.test(index)) return setError('The Python package index must be an http(s) URL, e.g. https://pypi.example.com/simple/.')
+    props.save({ author: { name: name().trim(), email: email().trim() }, theme: theme(), fontSize: fs, tabSize: ts, webcontainer: webcontainer(), npmRegistry: reg, pythonIndex: index, packagesThroughEdge: throughEdge() })
     props.close()
   }
   return (
@@ -57,6 +61,14 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
         <label>
           npm registry (used where a project’s .npmrc names none)
           <input name="npm-registry" type="url" placeholder="https://…" value={registry()} onInput={(e) => setRegistry(e.currentTarget.value)} />
+        </label>
+        <label>
+          Python package index (a PEP 503 simple API, for pip where a project names none)
+          <input name="python-index" type="url" placeholder="https://…/simple/" value={pythonIndex()} onInput={(e) => setPythonIndex(e.currentTarget.value)} />
+        </label>
+        <label class="checkbox">
+          <input name="packages-through-edge" type="checkbox" checked={throughEdge()} onChange={(e) => setThroughEdge(e.currentTarget.checked)} />
+          Fetch packages through the edge (it keeps registry tokens; directly when there is no edge)
         </label>
         {error() && <p class="error" role="alert">{error()}</p>}
         <div class="actions">

@@ -12,10 +12,14 @@ export interface Settings {
   webcontainer: boolean
   /** The npm registry for packages a project's `.npmrc` does not place elsewhere ('' = none set). */
   npmRegistry: string
+  /** The Python package index (PEP 503 simple API) for `pip install` where nothing in the project names one ('' = none set). */
+  pythonIndex: string
+  /** Fetch packages through the edge's package proxy, which keeps registry tokens at the edge (directly where there is no edge). */
+  packagesThroughEdge: boolean
 }
 
 const KEY = 'coder.settings'
-export const DEFAULT_SETTINGS: Settings = { author: { name: '', email: '' }, theme: 'system', fontSize: 13, tabSize: 2, webcontainer: false, npmRegistry: '' }
+export const DEFAULT_SETTINGS: Settings = { author: { name: '', email: '' }, theme: 'system', fontSize: 13, tabSize: 2, webcontainer: false, npmRegistry: '', pythonIndex: '', packagesThroughEdge: true }
 
 /** Settings from stored JSON, with anything missing or out of range replaced by its default. */
 export function parseSettings(raw: string | null): Settings {
@@ -29,6 +33,8 @@ export function parseSettings(raw: string | null): Settings {
       tabSize: int(v.tabSize, 1, 16, DEFAULT_SETTINGS.tabSize),
       webcontainer: v.webcontainer === true,
       npmRegistry: typeof v.npmRegistry === 'string' ? v.npmRegistry.trim() : '',
+      pythonIndex: typeof v.pythonIndex === 'string' ? v.pythonIndex.trim() : '',
+      packagesThroughEdge: v.packagesThroughEdge !== false,
     }
   } catch {
     return DEFAULT_SETTINGS

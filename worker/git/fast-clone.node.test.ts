@@ -8,7 +8,7 @@ import '../polyfills'
 import { exportToDisk } from '../../e2e/support/export'
 import { createNamespace, type FileService } from '../../shared/namespace'
 import { createSmallRepos } from '../../e2e/support/fixtures'
-import { startGitServer } from '../../e2e/support/git-server'
+import { startGitServer } from '../../standins/git-server'
 import { Tree } from '../namespace'
 import { cloneRepo, log, openRepo, status } from '.'
 

@@ -22,10 +22,12 @@ const decoder = new TextDecoder()
  * tree and the index written straight from those objects. Errors whose data says
  * `unsupported` mean the server needs the general path (isomorphic-git's clone).
  */
-export async function fastClone(target: CloneTarget, options: { url: string; depth?: number; ref?: string; signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<void> {
+export async function fastClone(target: CloneTarget, options: { url: string; via?: string; depth?: number; ref?: string; signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<void> {
   const { url, depth, ref, signal, onProgress } = options
   const { service, fs, dir } = target
-  const adv = await discoverRefs(url, signal)
+  // The bytes may come through the edge's git proxy; the remote stays the repository's own URL.
+  const transport = options.via ?? url
+  const adv = await discoverRefs(transport, signal)
   throwIfAborted(signal)
   const heads = [...adv.refs].filter(([name]) => name.startsWith('refs/heads/'))
   const tags = [...adv.refs].filter(([name]) => name.startsWith('refs/tags/') && !name.endsWith('^{}'))
@@ -50,7 +52,7 @@ export async function fastClone(target: CloneTarget, options: { url: string; dep
 
   const tipOid = detached ?? adv.refs.get(`refs/heads/${branch}`)!
   const wants = single ? [tipOid] : [...heads.map(([, oid]) => oid), ...tags.map(([, oid]) => oid)]
-  const { pack, shallow } = await fetchPack(url, wants, { depth, signal, onProgress, capabilities: adv.capabilities })
+  const { pack, shallow } = await fetchPack(transport, wants, { depth, signal, onProgress, capabilities: adv.capabilities })
   throwIfAborted(signal)
   const indexed = await indexPack(pack, { signal, onProgress })
 

@@ -11,6 +11,8 @@ import { isBinary, type Repo } from './repo'
 /** Options of a clone. */
 export interface CloneOptions {
   url: string
+  /** Where the git traffic goes instead (the edge's proxy for `url`); the remote stays `url`. */
+  via?: string
   /** Commits of history to fetch; full history when absent. */
   depth?: number
   /** Branch to check out; the remote's default when absent. */
@@ -31,7 +33,7 @@ function gitError(error: unknown, what: string): AppError {
 
 /** Clones into `repo.dir` (which must be empty) and checks out the working tree. */
 export async function cloneRepo(repo: Repo, options: CloneOptions): Promise<void> {
-  const { url, depth, ref, signal, onProgress } = options
+  const { url, via, depth, ref, signal, onProgress } = options
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -41,7 +43,7 @@ export async function cloneRepo(repo: Repo, options: CloneOptions): Promise<void
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new AppError('BAD_INPUT', `only http(s) repository addresses can be imported, not '${parsed.protocol}'`, { url })
   try {
     try {
-      await fastClone(repo, { url, depth, ref, signal, onProgress })
+      await fastClone(repo, { url, via, depth, ref, signal, onProgress })
     } catch (error) {
       // A server that our single-request path cannot use gets isomorphic-git's general one.
       if (!(error instanceof AppError && error.data.unsupported)) throw error
@@ -50,7 +52,7 @@ export async function cloneRepo(repo: Repo, options: CloneOptions): Promise<void
         fs: repo.fs,
         http: createHttpClient(signal),
         dir: repo.dir,
-        url,
+        url: via ?? url,
         ref,
         depth,
         singleBranch: depth !== undefined,
@@ -62,11 +64,62 @@ export async function cloneRepo(repo: Repo, options: CloneOptions): Promise<void
         },
       })
     }
+    if (via) await git.setConfig({ fs: repo.fs, dir: repo.dir, path: 'remote.origin.url', value: url })
     throwIfAborted(signal)
   } catch (error) {
     if (signal?.aborted) throw new AppError('ABORTED', 'the import was cancelled')
     throw gitError(error, `cloning ${url}`)
   }
+}
+
+/** What a push did. */
+export interface PushResult {
+  branch: string
+  /** The commit the remote branch now points at. */
+  oid: string
+  /** The remote's repository URL (not the proxy's). */
+  url: string
+}
+
+/**
+ * Pushes the current branch (or `branch`) to `origin`, never forcing: a remote that moved on is
+ * an error that says to pull first. `via` is the edge's git proxy for the remote's URL.
+ */
+export async function push(repo: Repo, options: { branch?: string; via?: string; signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<PushResult> {
+  const { signal, onProgress } = options
+  const branch = options.branch ?? (await git.currentBranch({ fs: repo.fs, dir: repo.dir }))
+  if (!branch) throw new AppError('BAD_INPUT', 'there is no branch checked out to push: create or switch to a branch first')
+  const url = (await git.getConfig({ fs: repo.fs, dir: repo.dir, path: 'remote.origin.url' })) as string | undefined
+  if (!url) throw new AppError('BAD_INPUT', 'this project has no remote to push to (it was not imported from a repository)')
+  const oid = await git.resolveRef({ fs: repo.fs, dir: repo.dir, ref: branch })
+  try {
+    const result = await git.push({
+      fs: repo.fs,
+      http: createHttpClient(signal),
+      dir: repo.dir,
+      url: options.via ?? url,
+      ref: branch,
+      remoteRef: branch,
+      force: false,
+      cache: repo.cache,
+      onProgress: (e) => {
+        throwIfAborted(signal)
+        onProgress?.({ phase: e.phase, loaded: e.loaded, total: e.total ?? 0 })
+      },
+    })
+    if (!result.ok) {
+      const why = result.refs?.[`refs/heads/${branch}`]?.error ?? result.error ?? 'the remote refused it'
+      throw new AppError('GIT', `pushing ${branch} failed: ${why}`)
+    }
+  } catch (error) {
+    if (signal?.aborted) throw new AppError('ABORTED', 'the push was cancelled')
+    const e = error as { code?: string }
+    if (e?.code === 'PushRejectedError') throw new AppError('GIT', `${branch} on the remote has commits this project does not have: pull them first (a push never overwrites them)`, {}, { cause: error })
+    throw gitError(error, `pushing ${branch} to ${url}`)
+  }
+  // The remote-tracking ref follows, as after `git push`.
+  await git.writeRef({ fs: repo.fs, dir: repo.dir, ref: `refs/remotes/origin/${branch}`, value: oid, force: true })
+  return { branch, oid, url }
 }
 
 /** Makes `repo.dir` a repository on branch `main`. */
@@ -261,4 +314,27 @@ export async function addAll(repo: Repo): Promise<void> {
   } catch (error) {
     throw gitError(error, 'staging all files')
   }
+}
+
+/**
+ * The commits on the current branch that `origin/<base>` lacks, newest first (at most `max`);
+ * `base` defaults to the branch `origin/HEAD` names, else `main`.
+ */
+export async function compareBranch(repo: Repo, base?: string, max = 100): Promise<{ branch: string | null; base: string | null; ahead: CommitInfo[] }> {
+  const branch = (await git.currentBranch({ fs: repo.fs, dir: repo.dir })) ?? null
+  let target = base ?? null
+  if (!target) {
+    // origin/HEAD names the remote's default branch (depth 2: the ref it points to, unresolved).
+    const head = await git.resolveRef({ fs: repo.fs, dir: repo.dir, ref: 'refs/remotes/origin/HEAD', depth: 2 }).catch(() => null)
+    target = head?.startsWith('refs/remotes/origin/') ? head.slice('refs/remotes/origin/'.length) : 'main'
+  }
+  const baseOid = await git.resolveRef({ fs: repo.fs, dir: repo.dir, ref: `refs/remotes/origin/${target}` }).catch(() => null)
+  if (!branch) return { branch, base: baseOid ? target : null, ahead: [] }
+  const commits = await log(repo, max + 1)
+  const ahead: CommitInfo[] = []
+  for (const c of commits) {
+    if (c.oid === baseOid || ahead.length >= max) break
+    ahead.push(c)
+  }
+  return { branch, base: baseOid ? target : null, ahead: baseOid ? ahead : [] }
 }

@@ -64,7 +64,14 @@ export function httpFailure(status: number | undefined, statusText: string, what
   return new AppError('NETWORK', `${what} failed: HTTP ${status ?? '?'} ${statusText}${hint}`.replace(/\s+/g, ' ').trim(), { status }, { cause })
 }
 
-const httpError = (res: Response, what: string) => httpFailure(res.status, res.statusText, what)
+/** The failure of `res`; the edge's git proxy explains itself in a JSON body, which is used when present. */
+async function httpError(res: Response, what: string): Promise<AppError> {
+  if (res.headers.get('content-type')?.includes('application/json')) {
+    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null
+    if (body?.error?.message) return new AppError('NETWORK', `${what} failed: ${body.error.message}`, { status: res.status })
+  }
+  return httpFailure(res.status, res.statusText, what)
+}
 
 async function request(url: string, init: RequestInit, what: string): Promise<Response> {
   try {
@@ -79,7 +86,7 @@ async function request(url: string, init: RequestInit, what: string): Promise<Re
 export async function discoverRefs(url: string, signal?: AbortSignal): Promise<Advertisement> {
   const base = url.replace(/\/+$/, '')
   const res = await request(`${base}/info/refs?service=git-upload-pack`, { signal }, `reading the refs of ${url}`)
-  if (!res.ok) throw httpError(res, `reading the refs of ${url}`)
+  if (!res.ok) throw await httpError(res, `reading the refs of ${url}`)
   const type = res.headers.get('content-type') ?? ''
   if (type !== 'application/x-git-upload-pack-advertisement') {
     throw new AppError('GIT', `${url} does not speak git's smart HTTP protocol (content type '${type || 'none'}')`, { url, unsupported: true })
@@ -137,7 +144,7 @@ export async function fetchPack(url: string, wants: string[], options: { depth?:
     { method: 'POST', body, signal, headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' } },
     `fetching from ${url}`,
   )
-  if (!res.ok) throw httpError(res, `fetching from ${url}`)
+  if (!res.ok) throw await httpError(res, `fetching from ${url}`)
   const bytes = await readAll(res, (loaded, total) => onProgress?.({ phase: 'Downloading', loaded, total }))
 
   const shallow: string[] = []

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../shared/errors'
-import { lockfileDifferences, lockfileMatches, planFromLockfile, type PlannedPackage } from '.'
+import { formatLockfile, lockfileDifferences, lockfileMatches, orderLikeNpm, planFromLockfile, type PlannedPackage } from '.'
 
 const url = (name: string, version: string) => `http://127.0.0.1:4873/${name}/-/${name.split('/').pop()}-${version}.tgz`
 const sri = 'sha512-AAAA'
@@ -155,5 +155,25 @@ describe('lockfileMatches', () => {
     expect(lockfileDifferences(lock(), { ...pkg, devDependencies: {} })).toEqual(['devDependencies.vitest: package-lock.json has ^3.0.0, package.json does not have it'])
     expect(lockfileMatches(lock(), { ...pkg, peerDependencies: { react: '*' } })).toBe(false)
     expect(lockfileMatches(lock(), { ...pkg, workspaces: ['packages/*', 'apps/*'] })).toBe(false)
+  })
+
+  it('compares each workspace with its entry, and notices a linked workspace that is gone', () => {
+    const shared = { path: 'packages/shared', packageJson: { name: '@app/shared', version: '0.0.1', dependencies: { right: '^1.0.0' } } }
+    expect(lockfileDifferences(lock(), pkg, [shared])).toEqual([])
+    expect(lockfileDifferences(lock(), pkg, [{ ...shared, packageJson: { ...shared.packageJson, dependencies: { right: '^2.0.0' } } }])).toEqual(['packages/shared/dependencies.right: package.json has ^2.0.0, package-lock.json has ^1.0.0'])
+    expect(lockfileDifferences(lock(), pkg, [shared, { path: 'packages/new', packageJson: { name: 'new' } }])).toEqual(['packages/new: a workspace package-lock.json does not have'])
+    expect(lockfileDifferences(lock(), pkg, [])).toEqual(['packages/shared: package-lock.json links a workspace that is not there'])
+  })
+})
+
+describe('formatLockfile', () => {
+  it('orders keys as npm writes them: scalars before objects, npm’s preferred keys first, then by name', () => {
+    const entry = { dependencies: { b: '1', a: '2' }, license: 'MIT', bin: { x: 'x.js' }, dev: true, integrity: 'sha512-x', os: ['linux'], resolved: 'http://r/x.tgz', version: '1.0.0', engines: { node: '>=18' }, name: 'real' }
+    const ordered = orderLikeNpm({ packages: { 'node_modules/x': entry, '': { version: '1.0.0', name: 'app' } }, requires: true, lockfileVersion: 3, name: 'app' })
+    expect(Object.keys(ordered)).toEqual(['name', 'lockfileVersion', 'requires', 'packages'])
+    expect(Object.keys(ordered.packages)).toEqual(['', 'node_modules/x'])
+    expect(Object.keys(ordered.packages['node_modules/x'])).toEqual(['name', 'version', 'resolved', 'integrity', 'dev', 'license', 'os', 'dependencies', 'bin', 'engines'])
+    expect(Object.keys(ordered.packages['node_modules/x'].dependencies)).toEqual(['a', 'b'])
+    expect(formatLockfile({ b: 1, a: { c: 2 } })).toBe('{\n  "b": 1,\n  "a": {\n    "c": 2\n  }\n}\n')
   })
 })

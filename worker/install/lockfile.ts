@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/errors'
+import { matchWorkspaces } from './workspaces'
 
 /** One entry of an install plan: a package to put at `path`, or a link to a folder of the project. */
 export interface PlannedPackage {
@@ -113,38 +114,68 @@ function omitted(pkg: PlannedPackage, options: PlanOptions): boolean {
 
 const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const
 
+/** A workspace of the project: its folder (relative to the root, e.g. `packages/a`) and its package.json. */
+export interface WorkspacePackage {
+  path: string
+  packageJson: Record<string, unknown>
+}
+
 /**
- * How the lockfile's root entry (`packages[""]`) disagrees with `packageJson` about the declared
- * dependencies (each of dependencies, devDependencies, optionalDependencies, peerDependencies,
- * and the workspaces), one line per difference, empty when they agree: what `npm ci` refuses to
- * install over. Throws as `planFromLockfile` does for a lockfile it cannot read.
+ * How the lockfile disagrees with `packageJson` about the declared dependencies (each of
+ * dependencies, devDependencies, optionalDependencies, peerDependencies, and the workspaces
+ * globs), one line per difference, empty when they agree: what `npm ci` refuses to install
+ * over. With `workspaces` (the folders the globs name now), each workspace's entry
+ * (`packages["packages/a"]`) is compared with its package.json the same way, and a workspace the
+ * lockfile links that is gone counts too. Throws as `planFromLockfile` does for a lockfile it
+ * cannot read.
  */
-export function lockfileDifferences(lock: unknown, packageJson: unknown): string[] {
+export function lockfileDifferences(lock: unknown, packageJson: unknown, workspaces?: readonly WorkspacePackage[]): string[] {
   const packages = readPackages(lock)
   const root = isObject(packages['']) ? (packages[''] as Json) : {}
   const pkg = isObject(packageJson) ? packageJson : {}
-  const lockDeps = declared(root)
+  const out = dependencyDifferences(pkg, root, '')
+  const wsA = workspaceGlobs(pkg.workspaces)
+  const wsB = workspaceGlobs(root.workspaces)
+  if (wsA.join('\n') !== wsB.join('\n')) out.push(`workspaces: package.json has [${wsA.join(', ')}], package-lock.json has [${wsB.join(', ')}]`)
+  if (workspaces) {
+    for (const ws of workspaces) {
+      const entry = packages[ws.path]
+      if (!isObject(entry)) out.push(`${ws.path}: a workspace package-lock.json does not have`)
+      else out.push(...dependencyDifferences(ws.packageJson, entry, `${ws.path}/`))
+    }
+    const linked = new Set<string>()
+    for (const [path, entry] of Object.entries(packages)) {
+      if (path !== '' && isObject(entry) && entry.link === true && typeof entry.resolved === 'string' && !entry.resolved.startsWith('../')) linked.add(entry.resolved.replace(/^file:/, ''))
+    }
+    // A link to a folder the globs name is a workspace; other links are `file:` dependencies.
+    for (const path of linked) {
+      if (!workspaces.some((ws) => ws.path === path) && matchWorkspaces(pkg.workspaces ?? [], [path]).length) out.push(`${path}: package-lock.json links a workspace that is not there`)
+    }
+  }
+  return out
+}
+
+function dependencyDifferences(pkg: Json, entry: Json, prefix: string): string[] {
   const pkgDeps = declared(pkg)
+  const lockDeps = declared(entry)
   const out: string[] = []
   for (const field of DEP_FIELDS) {
     const a = pkgDeps[field]
     const b = lockDeps[field]
     for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
       if (a[name] === b[name]) continue
-      if (b[name] === undefined) out.push(`${field}.${name}: package.json has ${a[name]}, package-lock.json does not have it`)
-      else if (a[name] === undefined) out.push(`${field}.${name}: package-lock.json has ${b[name]}, package.json does not have it`)
-      else out.push(`${field}.${name}: package.json has ${a[name]}, package-lock.json has ${b[name]}`)
+      const where = `${prefix}${field}.${name}`
+      if (b[name] === undefined) out.push(`${where}: package.json has ${a[name]}, package-lock.json does not have it`)
+      else if (a[name] === undefined) out.push(`${where}: package-lock.json has ${b[name]}, package.json does not have it`)
+      else out.push(`${where}: package.json has ${a[name]}, package-lock.json has ${b[name]}`)
     }
   }
-  const wsA = workspaces(pkg.workspaces)
-  const wsB = workspaces(root.workspaces)
-  if (wsA.join('\n') !== wsB.join('\n')) out.push(`workspaces: package.json has [${wsA.join(', ')}], package-lock.json has [${wsB.join(', ')}]`)
   return out
 }
 
 /** Whether the lockfile was written for this package.json's dependencies (see `lockfileDifferences`). */
-export function lockfileMatches(lock: unknown, packageJson: unknown): boolean {
-  return lockfileDifferences(lock, packageJson).length === 0
+export function lockfileMatches(lock: unknown, packageJson: unknown, workspaces?: readonly WorkspacePackage[]): boolean {
+  return lockfileDifferences(lock, packageJson, workspaces).length === 0
 }
 
 /** Dependency maps as npm normalises them: a name in optionalDependencies is dropped from dependencies. */
@@ -162,7 +193,7 @@ function declared(pkg: Json): Record<(typeof DEP_FIELDS)[number], Record<string,
   return { dependencies, devDependencies: read('devDependencies'), optionalDependencies: optional, peerDependencies: read('peerDependencies') }
 }
 
-function workspaces(value: unknown): string[] {
+function workspaceGlobs(value: unknown): string[] {
   const list = isObject(value) ? value.packages : value
   return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string').sort() : []
 }
@@ -244,4 +275,41 @@ function isObject(value: unknown): value is Json {
 
 function bad(why: string): AppError {
   return new AppError('BAD_INPUT', `package-lock.json cannot be used: ${why}`)
+}
+
+/** npm's preferred key order in lockfiles (arborist's swKeyOrder); every other key sorts by name. */
+const LOCK_KEY_ORDER = ['name', 'version', 'lockfileVersion', 'resolved', 'integrity', 'requires', 'packages', 'dependencies']
+
+/**
+ * `lock` with every object's keys in the order npm writes package-lock.json (json-stringify-nice
+ * with arborist's key list): values that are not objects (strings, booleans, arrays) before
+ * objects; within each group `name`, `version`, `lockfileVersion`, `resolved`, `integrity`,
+ * `requires`, `packages`, `dependencies` first, then the rest by `localeCompare(…, 'en')`.
+ * Arrays keep their order. Returns a new value; never changes its input.
+ */
+export function orderLikeNpm<T>(lock: T): T {
+  const seen = new Map<object, unknown>()
+  const visit = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(visit)
+    if (!isObject(value)) return value
+    const hit = seen.get(value)
+    if (hit) return hit
+    const out: Json = {}
+    seen.set(value, out)
+    const entries = Object.entries(value).sort(([ak, av], [bk, bv]) => {
+      const [ao, bo] = [isObject(av), isObject(bv)]
+      if (ao !== bo) return ao ? 1 : -1
+      const [ai, bi] = [LOCK_KEY_ORDER.indexOf(ak), LOCK_KEY_ORDER.indexOf(bk)]
+      if (ai >= 0 || bi >= 0) return ai < 0 ? 1 : bi < 0 ? -1 : ai - bi
+      return ak.localeCompare(bk, 'en')
+    })
+    for (const [k, v] of entries) out[k] = visit(v)
+    return out
+  }
+  return visit(lock) as T
+}
+
+/** package-lock.json text as npm writes it: keys in npm's order (`orderLikeNpm`), two-space indent, a final newline. */
+export function formatLockfile(lock: unknown): string {
+  return `${JSON.stringify(orderLikeNpm(lock), null, 2)}\n`
 }

@@ -45,7 +45,9 @@ describe('parseNpmrc', () => {
   it('handles escapes, bare keys and empty files', () => {
     expect(parseNpmrc('registry=http://r.example/a\\;b').registry).toBe('http://r.example/a;b/')
     expect(parseNpmrc('//h.example/:_authToken=\\${X}', { X: 'no' }).auth['//h.example/']).toEqual({ token: '${X}' })
-    expect(parseNpmrc('')).toEqual({ registry: null, scopes: {}, auth: {} })
+    expect(parseNpmrc('')).toEqual({ registry: null, scopes: {}, auth: {}, legacyPeerDeps: false })
+    expect(parseNpmrc('legacy-peer-deps=true\n').legacyPeerDeps).toBe(true)
+    expect(parseNpmrc('legacy-peer-deps = false\n').legacyPeerDeps).toBe(false)
   })
 
   it('refuses a registry that is not an http(s) URL', () => {

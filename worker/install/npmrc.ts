@@ -14,18 +14,20 @@ export interface NpmConfig {
   scopes: Record<string, string>
   /** Credentials by nerf-darted prefix (`//host[:port]/path/`). */
   auth: Record<string, RegistryAuth>
+  /** `legacy-peer-deps=true`: peer dependencies are neither installed nor checked. */
+  legacyPeerDeps: boolean
 }
 
 /**
  * Reads `.npmrc` text as npm does: ini lines (`;`/`#` comments, quoted values, `key[]=` taken as
  * `key`), `${NAME}` replaced from `env` (`${NAME?}` by '' when unset; unset names stay as written,
- * as npm leaves them), `\${` escapes. Keeps registry, scoped registries and `//prefix/:_authToken`,
+ * as npm leaves them), `\${` escapes. Keeps registry, scoped registries, `legacy-peer-deps` and `//prefix/:_authToken`,
  * `:_auth` and `:username` + `:_password` credentials; ignores everything else, including
  * un-prefixed credentials (npm 9+ refuses those too). Throws BAD_INPUT for a registry that is not
  * an http(s) URL.
  */
 export function parseNpmrc(text: string, env: Record<string, string> = {}): NpmConfig {
-  const config: NpmConfig = { registry: null, scopes: {}, auth: {} }
+  const config: NpmConfig = { registry: null, scopes: {}, auth: {}, legacyPeerDeps: false }
   const users: Record<string, { username?: string; password?: string }> = {}
   let section = ''
   for (const line of text.split(/[\r\n]+/)) {
@@ -41,6 +43,7 @@ export function parseNpmrc(text: string, env: Record<string, string> = {}): NpmC
     const key = expand(unquote(match[2]).replace(/\[\]$/, ''), env)
     const value = expand(match[3] === undefined ? 'true' : unquote(match[4]), env)
     if (key === 'registry') config.registry = registryUrl(value, key)
+    else if (key === 'legacy-peer-deps') config.legacyPeerDeps = value.trim() === 'true'
     else if (/^@[^/:]+:registry$/.test(key)) config.scopes[key.slice(0, key.indexOf(':'))] = registryUrl(value, key)
     else if (key.startsWith('//')) {
       const colon = key.lastIndexOf(':')

@@ -192,4 +192,33 @@ describe('resolveDependencies', () => {
     const added = await resolveDependencies(project({}), { ...r, add: [{ name: 'lib', spec: 'file:./x' }] }).then(() => undefined, (e: unknown) => e as AppError)
     expect(added?.code).toBe('BAD_INPUT')
   })
+
+  it('refuses an override of a direct dependency that differs from it, and a $reference to nothing, as npm does', async () => {
+    const r = registry({ a: { '1.0.0': { dependencies: { b: '^1.0.0' } } }, b: { '1.0.0': {}, '2.0.0': {} } })
+    const err = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as AppError)
+    const direct = await err(resolveDependencies(project({ dependencies: { b: '^1.0.0' }, overrides: { b: '2.0.0' } }), r))
+    expect(direct?.message).toContain('EOVERRIDE')
+    expect(direct?.message).toContain('Override for b@^1.0.0 conflicts with direct dependency')
+    const dangling = await err(resolveDependencies(project({ dependencies: { a: '1.0.0' }, overrides: { b: '$c' } }), r))
+    expect(dangling?.code).toBe('BAD_INPUT')
+    expect(dangling?.message).toContain('Unable to resolve reference $c')
+    // The same spec is allowed, and a key range limits an override to the edges it intersects.
+    const same = await resolveDependencies(project({ dependencies: { a: '1.0.0', b: '^1.0.0' }, overrides: { b: '^1.0.0' } }), r)
+    expect(layout(same.lock)).toEqual({ 'node_modules/a': 'a@1.0.0', 'node_modules/b': 'b@1.0.0' })
+    const ranged = await resolveDependencies(project({ dependencies: { a: '1.0.0' }, overrides: { 'b@^3': '2.0.0' } }), r)
+    expect(layout(ranged.lock)).toEqual({ 'node_modules/a': 'a@1.0.0', 'node_modules/b': 'b@1.0.0' })
+  })
+
+  it('nests a workspace’s conflicting dependency in its own node_modules and links the workspace', async () => {
+    const r = registry({ left: { '1.0.0': {}, '2.0.0': {} } })
+    const workspaces = [
+      { path: 'packages/a', packageJson: { name: 'a', version: '1.0.0', dependencies: { left: '^2.0.0', b: '*' } } },
+      { path: 'packages/b', packageJson: { name: 'b', version: '1.0.0', dependencies: { left: '^1.0.0' } } },
+    ]
+    const { lock } = await resolveDependencies(project({ workspaces: ['packages/*'] }), { ...r, workspaces })
+    expect(layout(lock)).toEqual({ 'node_modules/a': 'a@1.0.0', 'node_modules/b': 'b@1.0.0', 'node_modules/left': 'left@2.0.0', 'packages/b/node_modules/left': 'left@1.0.0' })
+    expect(entries(lock)['node_modules/a']).toEqual({ resolved: 'packages/a', link: true })
+    const dup = await resolveDependencies(project({}), { ...r, workspaces: [workspaces[0]!, { ...workspaces[1]!, packageJson: { ...workspaces[1]!.packageJson, name: 'a' } }] }).then(() => undefined, (e: unknown) => e as AppError)
+    expect(dup?.message).toContain('EDUPLICATEWORKSPACE')
+  })
 })

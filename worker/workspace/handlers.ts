@@ -113,14 +113,14 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
       return (await projects.open(projectId, { takeOver })).info
     },
     closeProject: ({ projectId }) => projects.close(projectId),
-    async importRepo({ url, name, depth, ref }, { signal, progress }) {
+    async importRepo({ url, name, depth, ref, via }, { signal, progress }) {
       if (typeof url !== 'string' || !url.trim()) throw new AppError('BAD_INPUT', 'give a repository URL to import')
       if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) throw new AppError('BAD_INPUT', 'depth must be a whole number of commits, 1 or more')
       const clean = url.trim()
       const info = await createFilled({ name: name?.trim() || nameFromUrl(clean), url: clean }, async (p) => {
         // One batch: the whole clone lands in storage at once, or not at all.
         await p.workspace.batch(async () => {
-          await (await loadGit()).cloneRepo(p.repo, { url: clean, depth, ref: ref?.trim() || undefined, signal, onProgress: progress })
+          await (await loadGit()).cloneRepo(p.repo, { url: clean, via: via || undefined, depth, ref: ref?.trim() || undefined, signal, onProgress: progress })
           progress({ phase: 'Saving to storage', loaded: 0, total: 0 })
         })
       })
@@ -247,6 +247,30 @@ export function createWorkspaceHandlers(projects: Projects, env: WorkspaceEnv = 
       return info
     },
     branches: async ({ projectId }) => (await loadGit()).branches((await open(projectId)).repo),
+    async push({ projectId, branch, via }, { signal, progress }) {
+      const p = await open(projectId)
+      if (via !== undefined && (typeof via !== 'string' || !/^https?:\/\//.test(via))) throw new AppError('BAD_INPUT', 'the push proxy must be an http(s) URL')
+      // The pushed objects and the remote-tracking ref are written as one batch.
+      const result = await p.workspace.batch(async () => (await loadGit()).push(p.repo, { branch, via: via || undefined, signal, onProgress: progress }))
+      await refresh(p)
+      emit({ type: 'git-changed', projectId, by })
+      return result
+    },
+    async compareBranch({ projectId, base }) {
+      if (base !== undefined && (typeof base !== 'string' || !isValidBranchName(base))) throw new AppError('BAD_INPUT', `'${base}' is not a valid branch name`)
+      return (await loadGit()).compareBranch((await open(projectId)).repo, base)
+    },
+    async recordPullRequest({ projectId, pullRequest }) {
+      const p = await open(projectId)
+      const pr = pullRequest
+      if (!pr || typeof pr.url !== 'string' || !/^https?:\/\//.test(pr.url) || !Number.isInteger(pr.number) || typeof pr.branch !== 'string' || typeof pr.base !== 'string' || typeof pr.title !== 'string') {
+        throw new AppError('BAD_INPUT', 'a pull request needs its branch, base, number, title and http(s) URL')
+      }
+      const kept = (p.info.pullRequests ?? []).filter((x) => x.url !== pr.url)
+      p.info = await projects.update(p.info.id, { pullRequests: [...kept, { branch: pr.branch, base: pr.base, number: pr.number, url: pr.url, title: pr.title.slice(0, 256), openedAt: Number(pr.openedAt) || Date.now() }].slice(-50) })
+      emit({ type: 'projects-changed', by })
+      return p.info
+    },
     async createBranch({ projectId, name, checkout: switchTo }) {
       if (typeof name !== 'string' || !isValidBranchName(name)) throw new AppError('BAD_INPUT', `'${name}' is not a valid branch name`)
       const p = await open(projectId)

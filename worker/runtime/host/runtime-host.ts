@@ -9,9 +9,12 @@ import type { PythonRunner } from '../python'
 import { runCommandLine, type CommandContext, type ShellHost, type ShellIo } from '../shell'
 import type { Compiler } from './compiler'
 import { createMirror, LAZY_FOLDERS, type Mirror } from './mirror'
-import { installFromLockfile, installResolving, type InstallDeps } from './npm-install'
-import { lockfileMatches } from '../../install'
+import { runInstall, type InstallCommand, type InstallDeps } from './npm-install'
+import { matchWorkspaces, workspacePatterns } from '../../install'
 import type { PackageCache } from './package-cache'
+import { createPackageFetch } from './package-fetch'
+import { runPip, type PipDeps } from './pip-install'
+import { PYODIDE_PYTHON, PYODIDE_TARGET } from '../../install/python'
 import type { SandboxExit, SandboxProcess, Sandboxes, SyncAnswer } from './sandboxes'
 import { discoverTests, newRunId, reportFiles, runTestFiles } from './tests'
 import type { WorkspaceLink } from './workspace-link'
@@ -41,6 +44,15 @@ export const DEFAULT_ENV: Record<string, string> = {
   USER: 'coder',
   LANG: 'en_US.UTF-8',
   NODE_ENV: 'development',
+}
+
+/** The package.json fields the npm commands read. */
+interface PackageJson {
+  name?: string
+  scripts?: Record<string, string>
+  dependencies?: unknown
+  devDependencies?: unknown
+  workspaces?: unknown
 }
 
 interface ProjectState {
@@ -235,12 +247,12 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
   }
 
   /** The nearest package.json from `cwd` up: its folder and its parsed content. */
-  async function findPackage(p: ProjectState, cwd: string): Promise<{ dir: string; json: { scripts?: Record<string, string>; name?: string; dependencies?: unknown; devDependencies?: unknown } } | null> {
+  async function findPackage(p: ProjectState, cwd: string): Promise<{ dir: string; json: PackageJson } | null> {
     for (let dir = cwd; dir.startsWith('/workspace'); dir = dirname(dir)) {
       const data = await p.mirror.read(`${dir}/package.json`)
       if (data) {
         try {
-          return { dir, json: JSON.parse(decoder.decode(data)) as { scripts?: Record<string, string> } }
+          return { dir, json: JSON.parse(decoder.decode(data)) as PackageJson }
         } catch (error) {
           throw new Error(`${dir}/package.json is not valid JSON: ${(error as Error).message}`)
         }
@@ -248,6 +260,28 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
       if (dir === '/workspace') break
     }
     return null
+  }
+
+  /**
+   * Where npm installs for the package in `dir`, as npm run inside a workspace does: the root
+   * above whose `workspaces` globs name `dir` (with `dir`'s folder relative to it as the
+   * target of `npm install <pkg>`), else `dir` itself.
+   */
+  async function installRoot(p: ProjectState, pkg: { dir: string; json: PackageJson }): Promise<{ dir: string; json: PackageJson; target: string }> {
+    for (let dir = dirname(pkg.dir); pkg.dir !== '/workspace' && dir.startsWith('/workspace'); dir = dirname(dir)) {
+      const data = await p.mirror.read(`${dir}/package.json`)
+      if (data) {
+        try {
+          const json = JSON.parse(decoder.decode(data)) as PackageJson
+          const target = pkg.dir.slice(dir.length + 1)
+          if (workspacePatterns(json.workspaces).length && matchWorkspaces(json.workspaces, [target]).length) return { dir, json, target }
+        } catch {
+          // Not a root npm could read either: the package stands alone.
+        }
+      }
+      if (dir === '/workspace') break
+    }
+    return { ...pkg, target: '' }
   }
 
   /** node --test / vitest over `filters`, printing like the real runner; writes the report to /runs. */
@@ -296,7 +330,9 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
             const code = args[i + 1] ?? ''
             const print = args[i] === '-p' || args[i] === '--print'
             const path = `/tmp/[eval]-${crypto.randomUUID().slice(0, 8)}.js`
-            const source = print ? `console.log(require('node:util').inspect(eval(${JSON.stringify(code)})))` : code
+            // Node resolves `-e` code's requires from the working directory, not from where we keep it.
+            const from = `var require = require('node:module').createRequire(${JSON.stringify(joinPath(ctx.cwd, '[eval]'))});`
+            const source = from + (print ? `console.log(require('node:util').inspect(eval(${JSON.stringify(code)})))` : code)
             p.commit([{ type: 'write', path, data: new TextEncoder().encode(source), mode: 0o100644 }])
             const exit = await runSandbox(p, run, { mode: 'node', argv: ['node', path, ...args.slice(i + 2)], cwd: ctx.cwd, env: ctx.env, stdin: ctx.stdin }, ctx.io, ctx.signal)
             p.commit([{ type: 'remove', path }])
@@ -312,7 +348,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           ctx.io.stderr('node: the embedded runtime has no interactive prompt; give a script (node index.js) or code (node -e "...").\n')
           return 9
         }
-        const path = resolvePath(ctx.cwd, script)
+        const path = realPath(p, resolvePath(ctx.cwd, script))
         if (!p.mirror.get(path) && !p.mirror.get(`${path}.js`)) {
           ctx.io.stderr(`node: cannot find module '${path}'\n`)
           return 1
@@ -332,19 +368,24 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
         }
         const flags = args.slice(1).filter((a) => a.startsWith('-'))
         const named = args.slice(1).filter((a) => !a.startsWith('-'))
-        const omitDev = flags.includes('--omit=dev') || flags.includes('--production')
-        if (sub === 'ci' || sub === 'clean-install') return npmInstall(p, pkg.dir, ctx, { kind: 'ci', omitDev })
+        const root = await installRoot(p, pkg)
+        const how = {
+          omitDev: flags.includes('--omit=dev') || flags.includes('--production'),
+          legacyPeerDeps: flags.includes('--legacy-peer-deps'),
+          force: flags.includes('--force') || flags.includes('-f'),
+        }
+        if (sub === 'ci' || sub === 'clean-install') return npmInstall(p, root.dir, ctx, { kind: 'ci', ...how })
         if (sub === 'install' || sub === 'i' || sub === 'add' || sub === 'isntall' || sub === 'in') {
           const dev = flags.includes('-D') || flags.includes('--save-dev')
           const add = named.map((spec) => ({ ...parsePackageSpec(spec), dev }))
-          return npmInstall(p, pkg.dir, ctx, add.length ? { kind: 'resolve', add, omitDev } : { kind: 'install', omitDev })
+          return npmInstall(p, root.dir, ctx, { kind: 'install', add, target: root.target, ...how })
         }
         if (sub === 'uninstall' || sub === 'remove' || sub === 'rm' || sub === 'un' || sub === 'r' || sub === 'unlink') {
           if (!named.length) {
             ctx.io.stderr('npm error: name the packages to remove, e.g. `npm uninstall left-pad`\n')
             return 1
           }
-          return npmInstall(p, pkg.dir, ctx, { kind: 'resolve', remove: named, omitDev })
+          return npmInstall(p, root.dir, ctx, { kind: 'install', remove: named, target: root.target, ...how })
         }
         const scripts = pkg.json.scripts ?? {}
         let script: string | undefined
@@ -369,9 +410,9 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           return 1
         }
         // Like `npm test` after a fresh clone: dependencies first, when they are missing.
-        if (needsInstall(p, pkg.dir, pkg.json)) {
+        if (needsInstall(p, root.dir, [root.json, pkg.json])) {
           ctx.io.stdout('node_modules is missing: installing the dependencies first.\n')
-          const code = await npmInstall(p, pkg.dir, ctx, { kind: 'install' })
+          const code = await npmInstall(p, root.dir, ctx, { kind: 'install' })
           if (code !== 0) return code
         }
         const env = { ...ctx.env, npm_lifecycle_event: script, npm_package_name: String(pkg.json.name ?? '') }
@@ -410,6 +451,9 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
         }
         return null
       }
+      case 'pip':
+      case 'pip3':
+        return pipCommand(p, args, ctx)
       case 'python':
       case 'python3':
         return (await runPython(p, run, argv, ctx)).code
@@ -423,10 +467,11 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
           if (p.mirror.get(path)?.type !== 'file') return null
           return exitCode(await runSandbox(p, run, { mode: 'wasi', argv: [path, ...args], cwd: ctx.cwd, env: ctx.env, stdin: ctx.stdin }, ctx.io, ctx.signal))
         }
-        const path = name.includes('/') ? resolvePath(ctx.cwd, name) : findBin(p, ctx.cwd, name)
+        const path = name.includes('/') ? resolvePath(ctx.cwd, name) : (findBin(p, ctx.cwd, name) ?? findVenvScript(p, name))
         if (!path || p.mirror.get(path)?.type !== 'file') return null
         if (path.endsWith('.py')) return (await runPython(p, run, ['python', path, ...args], ctx)).code
         const head = decoder.decode((await p.mirror.read(path))?.slice(0, 128) ?? new Uint8Array())
+        if (/^#!\S*\bpython[\d.]*\s*$/.test(head.split('\n')[0]!)) return (await runPython(p, run, ['python', path, ...args], ctx)).code
         if (/\.[cm]?js$/.test(path) || /^#!.*\bnode\b/.test(head)) return execProgram(p, run, host, ['node', path, ...args], ctx)
         if (/^#!.*\b(sh|bash)\b/.test(head)) {
           const script = decoder.decode((await p.mirror.read(path))!)
@@ -442,26 +487,28 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
    * lockfile when it matches package.json, resolving from the registry otherwise; `resolve` to add
    * or remove packages. Prints what happened; resolves to an exit code (1 on failure, as npm).
    */
-  async function npmInstall(p: ProjectState, dir: string, ctx: CommandContext, mode: { kind: 'ci' | 'install' | 'resolve'; add?: Array<{ name: string; spec: string; dev?: boolean }>; remove?: string[]; omitDev?: boolean }): Promise<number> {
+  async function npmInstall(p: ProjectState, dir: string, ctx: CommandContext, command: Omit<InstallCommand, 'registry'>): Promise<number> {
     const deps: InstallDeps = {
       read: (path) => p.mirror.read(path),
+      async folders(root) {
+        const prefix = `${root}/`
+        return p.mirror
+          .entries()
+          .filter((e) => e.type === 'dir' && e.path.startsWith(prefix))
+          .map((e) => e.path.slice(prefix.length))
+          .filter((rel) => !rel.split('/').some((part) => part === 'node_modules' || part.startsWith('.')))
+      },
       async commit(changes) {
         const refused = changes.filter((c) => !mayChange(c))
         if (refused.length) throw new AppError('BAD_INPUT', `the install would change ${changedPaths(refused[0]!).join(', ')}`)
         p.commit(changes)
         await p.flush()
       },
-      fetch: (input, init) => globalThis.fetch(input, init),
+      fetch: createPackageFetch(ctx.env),
       cache: options.packages,
     }
     try {
-      let resolve = mode.kind === 'resolve'
-      if (mode.kind === 'install') {
-        const [pkgJson, lock] = await Promise.all([p.mirror.read(`${dir}/package.json`), p.mirror.read(`${dir}/package-lock.json`)])
-        resolve = !lock || !lockfileMatches(JSON.parse(decoder.decode(lock)), JSON.parse(decoder.decode(pkgJson!)))
-      }
-      if (resolve) await installResolving(dir, deps, ctx.io, ctx.signal, { add: mode.add, remove: mode.remove, registry: ctx.env.npm_config_registry || null, omitDev: mode.omitDev })
-      else await installFromLockfile(dir, deps, ctx.io, ctx.signal, { omitDev: mode.omitDev })
+      await runInstall(dir, deps, ctx.io, ctx.signal, { ...command, registry: ctx.env.npm_config_registry || null })
       return 0
     } catch (error) {
       ctx.io.stderr(`\n${error instanceof Error ? error.message : String(error)}\n`)
@@ -471,29 +518,67 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
     }
   }
 
-  /** Whether a project has dependencies but no node_modules. */
-  function needsInstall(p: ProjectState, dir: string, json: { dependencies?: unknown; devDependencies?: unknown }): boolean {
-    const deps = Object.keys({ ...(json.dependencies as object), ...(json.devDependencies as object) })
-    return deps.length > 0 && !p.mirror.get(`${dir}/node_modules`)
+  /** Whether a project (its root's and its own package.json) has dependencies or workspaces but no node_modules. */
+  function needsInstall(p: ProjectState, dir: string, packages: PackageJson[]): boolean {
+    const wanted = packages.some((json) => Object.keys({ ...(json.dependencies as object), ...(json.devDependencies as object) }).length > 0 || (Array.isArray(json.workspaces) ? json.workspaces.length > 0 : !!json.workspaces))
+    return wanted && !p.mirror.get(`${dir}/node_modules`)
   }
 
-  /** `node_modules/.bin/<name>` from `cwd` up, following its link; null when none. */
+  /** `node_modules/.bin/<name>` from `cwd` up, following its links (a workspace's bin goes through node_modules/<name> → packages/<dir>); null when none. */
   function findBin(p: ProjectState, cwd: string, name: string): string | null {
     for (let dir = cwd; dir.startsWith('/workspace'); dir = dirname(dir)) {
       const bin = p.mirror.get(`${dir}/node_modules/.bin/${name}`)
-      if (bin?.type === 'symlink' && bin.target) return resolvePath(`${dir}/node_modules/.bin`, bin.target)
+      if (bin?.type === 'symlink' && bin.target) return realPath(p, resolvePath(`${dir}/node_modules/.bin`, bin.target))
       if (bin?.type === 'file') return bin.path
       if (dir === '/workspace') break
     }
     return null
   }
 
+  /** `path` with the symlinks among its folders resolved through the mirror (at most 40, as a kernel allows). */
+  function realPath(p: ProjectState, path: string): string {
+    let parts = path.split('/').filter(Boolean)
+    for (let i = 0, hops = 0; i < parts.length - 1 && hops < 40; i++) {
+      const prefix = `/${parts.slice(0, i + 1).join('/')}`
+      const entry = p.mirror.get(prefix)
+      if (entry?.type !== 'symlink' || !entry.target) continue
+      parts = resolvePath(dirname(prefix), `${entry.target}/${parts.slice(i + 1).join('/')}`).split('/').filter(Boolean)
+      i = -1
+      hops++
+    }
+    return `/${parts.join('/')}`
+  }
+
+  /** `pip …` (also `pip3`, `python -m pip`) on the project's /workspace/.venv; resolves to pip's exit status. */
+  function pipCommand(p: ProjectState, args: string[], ctx: CommandContext): Promise<number> {
+    const deps: PipDeps = {
+      read: (path) => p.mirror.read(path),
+      files: (dir) => p.mirror.entries().filter((e) => e.type === 'file' && e.path.startsWith(`${dir}/`)).map((e) => e.path),
+      async commit(changes) {
+        const refused = changes.filter((c) => !mayChange(c))
+        if (refused.length) throw new AppError('BAD_INPUT', `pip would change ${changedPaths(refused[0]!).join(', ')}`)
+        p.commit(changes)
+        await p.flush()
+      },
+      fetch: createPackageFetch(ctx.env),
+      cache: options.packages,
+    }
+    return runPip(args, { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal }, deps, ctx.io)
+  }
+
+  /** A console script pip put in the project's environment (`/workspace/.venv/bin/<name>`), or null. */
+  function findVenvScript(p: ProjectState, name: string): string | null {
+    const path = `${PYODIDE_TARGET.venv}/bin/${name}`
+    return p.mirror.get(path)?.type === 'file' ? path : null
+  }
+
   /** Runs Python in pyodide's worker; a unittest run's report is saved to /runs like any test run's. */
   async function runPython(p: ProjectState, run: RunState, argv: string[], ctx: CommandContext): Promise<{ code: number; report: TestReport | null }> {
     if (argv[1] === '--version' || argv[1] === '-V') {
-      ctx.io.stdout('Python 3.14.0\n')
+      ctx.io.stdout(`Python ${PYODIDE_PYTHON}\n`)
       return { code: 0, report: null }
     }
+    if (argv[1] === '-m' && argv[2] === 'pip') return { code: await pipCommand(p, argv.slice(3), ctx), report: null }
     python ??= options.python()
     const files: Array<{ path: string; data: Uint8Array; mode: number }> = []
     for (const entry of p.mirror.entries()) {
@@ -634,7 +719,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
         return await withDeadline(signal, spec.timeoutMs, run, async (inner) => {
           // As `npm test` does after a fresh clone: the dependencies first, when they are missing.
           const pkg = runner === 'python-unittest' ? null : await findPackage(p, '/workspace')
-          if (pkg && needsInstall(p, pkg.dir, pkg.json)) {
+          if (pkg && needsInstall(p, pkg.dir, [pkg.json])) {
             out.io.stdout('node_modules is missing: installing the dependencies first.\n')
             if ((await npmInstall(p, pkg.dir, ctx(inner), { kind: 'install' })) !== 0) throw new AppError('BAD_INPUT', 'the dependencies could not be installed (see the output): the tests did not run')
           }

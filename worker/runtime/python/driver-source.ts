@@ -22,6 +22,25 @@ sys.executable = 'python'
 _tests = None
 
 
+# The project's virtual environment (what pip install in the tab fills), as an activated venv
+# would put it on sys.path.
+_VENV_SITE = WORKSPACE + '/.venv/lib/python%d.%d/site-packages' % sys.version_info[:2]
+
+
+def _search_path(first):
+    # first + PYTHONPATH + the standard library, with the venv's site-packages (when there is one)
+    # ahead of the system's, as in a venv; its .pth files are read as site.py reads them.
+    extra = [p for p in os.environ.get('PYTHONPATH', '').split(':') if p]
+    paths = first + extra + _base_path
+    if os.path.isdir(_VENV_SITE):
+        at = next((i for i, p in enumerate(paths) if p.endswith('site-packages') and i >= len(first) + len(extra)), len(paths))
+        paths.insert(at, _VENV_SITE)
+    sys.path[:] = paths
+    if os.path.isdir(_VENV_SITE):
+        import site
+        site.addsitedir(_VENV_SITE)
+
+
 def _under_workspace(path):
     return isinstance(path, str) and (path == WORKSPACE or path.startswith(WORKSPACE + '/'))
 
@@ -264,13 +283,12 @@ def run(argv, cwd, env, stdin):
         main = types.ModuleType('__main__')
         main.__builtins__ = __builtins__
         sys.modules['__main__'] = main
-        extra = [p for p in os.environ.get('PYTHONPATH', '').split(':') if p]
         args = list(argv[1:])
         while args and args[0] in ('-u', '-B', '-E', '-s', '-q', '-I', '-P'):
             args.pop(0)
         if not args or args[0] == '-':
             sys.argv = [''] + args[1:]
-            sys.path[:] = [''] + extra + _base_path
+            _search_path([''])
             sys.stdin = io.TextIOWrapper(io.BytesIO(b''), encoding='utf-8')
             exec(compile(stdin, '<stdin>', 'exec'), main.__dict__)
         elif args[0] == '-c':
@@ -278,14 +296,14 @@ def run(argv, cwd, env, stdin):
                 sys.stderr.write('Argument expected for the -c option\n')
                 return json.dumps({'code': 2, 'tests': None})
             sys.argv = ['-c'] + args[2:]
-            sys.path[:] = [''] + extra + _base_path
+            _search_path([''])
             exec(compile(args[1], '<string>', 'exec'), main.__dict__)
         elif args[0] == '-m':
             if len(args) < 2:
                 sys.stderr.write('Argument expected for the -m option\n')
                 return json.dumps({'code': 2, 'tests': None})
             sys.argv = ['-m'] + args[2:]
-            sys.path[:] = [os.getcwd()] + extra + _base_path
+            _search_path([os.getcwd()])
             if args[1] == 'unittest':
                 _run_unittest(args[2:])
             else:
@@ -301,7 +319,7 @@ def run(argv, cwd, env, stdin):
                 sys.stderr.write("python: can't open file %r: [Errno 2] No such file or directory\n" % path)
                 code = 2
             else:
-                sys.path[:] = [os.path.dirname(os.path.realpath(path))] + extra + _base_path
+                _search_path([os.path.dirname(os.path.realpath(path))])
                 _run_file(path, main)
     except SystemExit as e:
         code = _exit_code(e)

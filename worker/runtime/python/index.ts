@@ -280,14 +280,22 @@ export function createPythonRunner(options: PythonRunnerOptions): PythonRunner {
   }
 }
 
-/** What to copy into pyodide and what to delete there so that it holds exactly `files`. */
+/**
+ * What to copy into pyodide and what to delete there so that it holds exactly `files`: only what
+ * changed (an installed `.venv` costs nothing on later runs).
+ */
 function diff(have: Map<string, { data: Uint8Array; mode: number }>, files: PythonFile[]): { writes: WireFile[]; removes: string[] } {
   const writes: WireFile[] = []
   const wanted = new Set<string>()
   for (const file of files) {
     wanted.add(file.path)
     const before = have.get(file.path)
-    if (before && (before.mode & 0o7777) === (file.mode & 0o7777) && (before.data === file.data || bytesEqual(before.data, file.data))) continue
+    if (before && (before.mode & 0o7777) === (file.mode & 0o7777) && (before.data === file.data || bytesEqual(before.data, file.data))) {
+      // The same bytes in a new array (the workspace was read again): remembered, so that later runs
+      // see the same array and skip the file without comparing it byte by byte again.
+      before.data = file.data
+      continue
+    }
     writes.push({ path: file.path, data: file.data, mode: file.mode })
   }
   const removes = [...have.keys()].filter((path) => !wanted.has(path))

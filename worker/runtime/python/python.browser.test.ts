@@ -228,6 +228,29 @@ describe('PythonRunner (pyodide)', () => {
     expect(r.tests![0].file).toMatch(/^isodate-project\/isodate\/tests\/test_\w+\.py$/)
   })
 
+  it("imports from the project's .venv (script, -c, -m, unittest), ahead of the system site-packages, reading its .pth files", async () => {
+    const site = '.venv/lib/python3.14/site-packages'
+    files = [
+      file(`${site}/vpkg/__init__.py`, 'WHERE = "venv"\n'),
+      file(`${site}/vpkg/__main__.py`, 'from vpkg import WHERE\nprint("main", WHERE)\n'),
+      file(`${site}/extra.pth`, '/workspace/vendor\n'),
+      file('vendor/vendored.py', 'OK = True\n'),
+      file('tool/run.py', 'import sys, vpkg, vendored\nprint(vpkg.WHERE, vendored.OK, [p for p in sys.path if "site-packages" in p][:2])\n'),
+      file('test_v.py', 'import unittest, vpkg\n\nclass T(unittest.TestCase):\n    def test_it(self):\n        self.assertEqual(vpkg.WHERE, "venv")\n'),
+    ]
+    const script = await run(['python', 'tool/run.py'])
+    expect(script.out.stderr()).toBe('')
+    expect(script.out.stdout()).toBe(`venv True ['/workspace/${site}', '/lib/python3.14/site-packages']\n`)
+    expect((await run(['python', '-c', 'import vpkg; print(vpkg.WHERE)'])).out.stdout()).toBe('venv\n')
+    expect((await run(['python', '-m', 'vpkg'])).out.stdout()).toBe('main venv\n')
+    expect((await run(['python', '-m', 'unittest', 'test_v'])).code).toBe(0)
+    // Without the environment, nothing of it stays importable.
+    files = files.filter((f) => !f.path.includes('/.venv/'))
+    const gone = await run(['python', '-c', 'import vpkg'])
+    expect(gone.code).toBe(1)
+    expect(gone.out.stderr()).toContain("No module named 'vpkg'")
+  })
+
   it('interrupts an infinite loop on abort (KeyboardInterrupt, 130) and keeps pyodide loaded', async () => {
     files = [file('loop.py', 'print("looping")\nwhile True:\n    pass\n')]
     const controller = new AbortController()

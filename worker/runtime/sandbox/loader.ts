@@ -9,6 +9,8 @@ export interface ModuleFs {
   readFile(path: string): Uint8Array | null
   isFile(path: string): boolean
   isDirectory(path: string): boolean
+  /** The path with every symlink resolved (a workspace package linked from node_modules); the path itself when absent. */
+  realpath?(path: string): string
 }
 
 /** A module compiled to CommonJS, with esbuild's source map (JSON) when it has one. */
@@ -203,7 +205,17 @@ export function createLoader(options: LoaderOptions): Loader {
     return hit
   }
 
+  /**
+   * What `specifier` names, by its real path as Node resolves it (without --preserve-symlinks): a
+   * package reached through a symlink (`node_modules/ws-b` → `packages/b`) is loaded from its own
+   * folder, so its dependencies resolve from there.
+   */
   function resolve(specifier: string, parent: Module | null, mode: Mode = 'require'): string {
+    const found = resolveLink(specifier, parent, mode)
+    return fs.realpath ? fs.realpath(found) : found
+  }
+
+  function resolveLink(specifier: string, parent: Module | null, mode: Mode): string {
     const fromDir = parent ? dirname(parent.filename) : '/workspace'
     if (specifier.startsWith('file://')) specifier = decodeURIComponent(new URL(specifier).pathname)
     if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier === '.' || specifier === '..') {

@@ -199,6 +199,13 @@ async function run(request: SandboxRun): Promise<void> {
       },
       isFile: (path) => memfs.exists(path) && memfs.stat(path).isFile(),
       isDirectory: (path) => memfs.exists(path) && memfs.stat(path).isDirectory(),
+      realpath: (path) => {
+        try {
+          return memfs.realpath(path)
+        } catch {
+          return path
+        }
+      },
     },
     builtins,
     provided,

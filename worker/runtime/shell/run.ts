@@ -210,7 +210,7 @@ async function builtin(name: string, args: string[], ctx: BuiltinContext): Promi
       let status = 0
       for (const a of args) {
         if ((BUILTIN_COMMANDS as readonly string[]).includes(a)) io.stdout(`${a}: shell built-in command\n`)
-        else if (['node', 'npm', 'npx', 'python', 'python3', 'vitest', 'jest'].includes(a)) io.stdout(`/usr/local/bin/${a}\n`)
+        else if (['node', 'npm', 'npx', 'python', 'python3', 'pip', 'pip3', 'vitest', 'jest'].includes(a)) io.stdout(`/usr/local/bin/${a}\n`)
         else status = 1
       }
       return status
@@ -223,6 +223,7 @@ async function builtin(name: string, args: string[], ctx: BuiltinContext): Promi
           '  node <file> [args], node --test [files], node -e <code>',
           '  npm test, npm run <script>, npm start, npx vitest run [filter]',
           '  python <file> [args], python -m unittest [args], python -c <code>',
+          '  pip install <pkg>... | -r requirements.txt, pip uninstall|list|freeze|show (into /workspace/.venv)',
           '  <file>.wasm [args] (WASI)',
           '  joined with ; && || | and redirected with > >> < 2>&1',
           '',
