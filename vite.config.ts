@@ -146,7 +146,7 @@ export default defineConfig({
           name: 'unit',
           root: '.',
           environment: 'node',
-          include: ['shared/**/*.test.ts', 'worker/**/*.test.ts'],
+          include: ['shared/**/*.test.ts', 'worker/**/*.test.ts', 'standins/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts'],
         },
       },
@@ -180,6 +180,9 @@ export default defineConfig({
           // The Workers pool runs tests in workerd; 'node' only stops vite-plugin-solid's jsdom default.
           environment: 'node',
           setupFiles: ['edge/test/apply-migrations.ts'],
+          // A real HTTP upstream on 127.0.0.1 for the package proxy (edge/packages.test.ts).
+          // …and the GitHub stand-in for sign-in, the git proxy and the REST routes.
+          globalSetup: ['e2e/support/package-upstream.ts', 'e2e/support/github-standin.ts'],
         },
         plugins: [
           cloudflareTest(async () => {

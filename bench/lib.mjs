@@ -141,7 +141,7 @@ export function createContext(options = {}) {
 
   const gitServer = once(async () => {
     const fixtures = await importTs('e2e/support/fixtures.ts')
-    const { startGitServer } = await importTs('e2e/support/git-server.ts')
+    const { startGitServer } = await importTs('standins/git-server.ts')
     const root = makeTempDir('coder-bench-git-')
     await fixtures.createLargeRepo(root)
     const server = await startGitServer({ root })
@@ -172,7 +172,7 @@ export function createContext(options = {}) {
 
   const smallGitServer = once(async () => {
     const { createSmallRepos } = await importTs('e2e/support/fixtures.ts')
-    const { startGitServer } = await importTs('e2e/support/git-server.ts')
+    const { startGitServer } = await importTs('standins/git-server.ts')
     const root = makeTempDir('coder-bench-git-small-')
     await createSmallRepos(root)
     const server = await startGitServer({ root })

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startAppServer } from './support/app-server'
 import { makeRepo, type FileSpec } from './support/fixtures'
-import { startGitServer, type GitServer } from './support/git-server'
+import { startGitServer, type GitServer } from '../standins/git-server'
 
 // A 20,000-file repository (one folder of 10,000 files, 100 folders of 100) imported through the
 // UI: the tree opens and scrolls, search and quick open find the one file, and the page never freezes.

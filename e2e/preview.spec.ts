@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startAppServer, type AppServer } from './support/app-server'
 import { makeRepo, type FileSpec } from './support/fixtures'
-import { startGitServer, type GitServer } from './support/git-server'
+import { startGitServer, type GitServer } from '../standins/git-server'
 
 // The in-tab preview: the service worker serves a project's /workspace files at
 // /preview/<id>/..., straight from the project's IndexedDB database, online and offline, while the

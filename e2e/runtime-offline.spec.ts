@@ -7,7 +7,7 @@ import { connectBrowser } from './support/browser'
 import { startAppServer, type AppServer } from './support/app-server'
 import { importThroughUi } from './support/ide'
 import { makeRepo, type FileSpec } from './support/fixtures'
-import { startGitServer, type GitServer } from './support/git-server'
+import { startGitServer, type GitServer } from '../standins/git-server'
 
 // Everything the runtime offers, in the built IDE with the browser offline (network disabled in
 // the context, after one online visit): node --test, vitest-style TypeScript, Python unittest, a

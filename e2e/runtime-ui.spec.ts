@@ -7,7 +7,7 @@ import { connectBrowser } from './support/browser'
 import { startAppServer } from './support/app-server'
 import { activeTab, importThroughUi, openFromTree } from './support/ide'
 import { makeRepo, type FileSpec } from './support/fixtures'
-import { startGitServer, type GitServer } from './support/git-server'
+import { startGitServer, type GitServer } from '../standins/git-server'
 
 // The runtime in the IDE, in real Chromium against the built app: terminals running shell lines
 // (cwd kept, Ctrl-C, independent tabs), the Run button, and the Testing view (live results,

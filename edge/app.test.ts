@@ -14,7 +14,7 @@ describe('GET /api/health', () => {
     expect(await res.json()).toEqual({
       ok: true,
       version: '0.1.0',
-      d1: { ok: true, migrations: env.TEST_MIGRATIONS.length, schemaVersion: '1' },
+      d1: { ok: true, migrations: env.TEST_MIGRATIONS.length, schemaVersion: '3' },
     })
     expect(env.TEST_MIGRATIONS.map((m) => m.name)).toContain('0001_init.sql')
   })
@@ -30,7 +30,7 @@ describe('GET /api/health', () => {
       expect(body.d1.error).toMatch(/app_meta/)
     } finally {
       await env.DB.exec(
-        "CREATE TABLE app_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO app_meta VALUES ('schema_version', '1');",
+        "CREATE TABLE app_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO app_meta VALUES ('schema_version', '3');",
       )
     }
   })
@@ -38,7 +38,7 @@ describe('GET /api/health', () => {
 
 describe('errors', () => {
   it('answers an unknown API route with a JSON 404', async () => {
-    const res = await exports.default.fetch(`${origin}/api/nope`, { method: 'POST' })
+    const res = await exports.default.fetch(`${origin}/api/nope`, { method: 'POST', headers: { origin } })
     expect(res.status).toBe(404)
     expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'No route for POST /api/nope' } })
   })
@@ -72,7 +72,7 @@ describe('errors', () => {
     const app = createApp()
     app.post('/api/echo', async (c) => c.json({ got: await readJsonBody(c) }))
     const post = (body: string) =>
-      app.request('/api/echo', { method: 'POST', body, headers: { 'content-type': 'application/json' } }, env)
+      app.request(`${origin}/api/echo`, { method: 'POST', body, headers: { 'content-type': 'application/json', origin } }, env)
 
     const bad = await post('{"a":')
     expect(bad.status).toBe(400)

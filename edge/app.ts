@@ -4,6 +4,16 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from './env'
 import { ApiError, codeForStatus, type ApiErrorBody } from './errors'
 import { createHealthRoutes } from './health'
+import { createRunRoutes } from './runs'
+import { createGitHubRoutes } from './github'
+import { createGitHostRoutes, createGitProxyRoutes, GIT_PATH } from './git-proxy'
+import { csrfMiddleware } from './auth/csrf'
+import { createAuthRoutes, createDevMailboxRoutes } from './auth/routes'
+import { sessionMiddleware } from './auth/sessions'
+import { createPackageRoutes, PACKAGES_PATH } from './packages'
+
+/** Routes called by other services, which prove who they are with signatures rather than an Origin. */
+const WEBHOOK_PATHS: string[] = []
 
 /** Builds the edge app: security headers, the API routes, JSON 404s and the one error boundary. */
 export function createApp(): Hono<AppEnv> {
@@ -12,7 +22,18 @@ export function createApp(): Hono<AppEnv> {
   // Same isolation headers as the assets (public/_headers), so API responses never break COEP.
   app.use(secureHeaders({ crossOriginEmbedderPolicy: 'require-corp', crossOriginOpenerPolicy: 'same-origin' }))
 
+  // Who is signed in, for every API route; state-changing calls only from our own pages.
+  app.use('/api/*', sessionMiddleware(), csrfMiddleware((path) => WEBHOOK_PATHS.includes(path)))
+  app.use(`${GIT_PATH}/*`, sessionMiddleware())
+
   app.route('/api/health', createHealthRoutes())
+  app.route('/api/auth', createAuthRoutes())
+  app.route('/api/dev/mailbox', createDevMailboxRoutes())
+  app.route('/api/git', createGitHostRoutes())
+  app.route('/api/github', createGitHubRoutes())
+  app.route('/api/runs', createRunRoutes())
+  app.route(GIT_PATH, createGitProxyRoutes())
+  app.route(PACKAGES_PATH, createPackageRoutes())
 
   app.notFound((c) =>
     c.json<ApiErrorBody>({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404),

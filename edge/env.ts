@@ -1,3 +1,5 @@
+import type { SessionUser } from './auth/sessions'
+
 /** The bindings wrangler.toml gives the edge worker; the one place their names and types live. */
 export interface Env {
   DB: D1Database
@@ -5,7 +7,39 @@ export interface Env {
   ARTIFACTS: R2Bucket
   ASSETS: Fetcher
   APP_VERSION: string
+  /**
+   * Package upstreams the proxy (/api/packages) may reach: http(s) origins or URL prefixes,
+   * separated by commas or white space. Empty or unset: none.
+   */
+  PACKAGE_UPSTREAMS?: string
+  /** A secret: a JSON object mapping origins or URL prefixes to the token the proxy sends them. */
+  PACKAGE_TOKENS?: string
+  /** How long the proxy waits for an upstream's answer, in seconds (default 60). */
+  PACKAGE_TIMEOUT_SECONDS?: string
+  /** The IDE's public URL (`https://coder.example`), for OAuth redirect URIs and e-mailed links; the request's origin when unset. */
+  APP_URL?: string
+  /** More origins allowed to make state-changing calls (space/comma-separated), e.g. the Vite dev server in front of the edge. */
+  APP_ORIGINS?: string
+  /** GitHub's web and API base URLs (GitHub Enterprise Server: `https://ghe.example`, `https://ghe.example/api/v3`; locally, the stand-in). */
+  GITHUB_WEB_URL?: string
+  GITHUB_API_URL?: string
+  /** The GitHub OAuth app; GitHub sign-in is off while either is unset. The secret is a Worker secret. */
+  GITHUB_CLIENT_ID?: string
+  GITHUB_CLIENT_SECRET?: string
+  /** Git hosts the git proxy reaches besides GitHub's web URL: http(s) origins or URL prefixes, space/comma-separated. */
+  GIT_HOSTS?: string
+  /** Git proxy limits: seconds to answer, seconds for a whole transfer, largest push and largest fetch in bytes. */
+  GIT_TIMEOUT_SECONDS?: string
+  GIT_TRANSFER_SECONDS?: string
+  GIT_MAX_PUSH_BYTES?: string
+  GIT_MAX_FETCH_BYTES?: string
+  /** Largest run artifact in bytes (10 MB when unset). */
+  RUN_ARTIFACT_MAX_BYTES?: string
+  /** 32 random bytes, base64 (a Worker secret): the AES-GCM key for stored GitHub tokens. */
+  TOKEN_KEY?: string
+  /** How sign-in e-mails are sent: `dev-mailbox` (the local stack: logged and shown at /api/dev/mailbox); unset: e-mail sign-in is off. */
+  EMAIL_DELIVERY?: string
 }
 
 /** Hono's environment type for apps and handlers running on these bindings. */
-export type AppEnv = { Bindings: Env }
+export type AppEnv = { Bindings: Env; Variables: { user: SessionUser | null } }

@@ -7,8 +7,15 @@ export type ApiErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
+  | 'conflict'
+  | 'unprocessable'
   | 'payload_too_large'
+  | 'too_many_requests'
   | 'internal'
+  /** An upstream the edge fetches from could not be reached. */
+  | 'bad_gateway'
+  /** An upstream the edge fetches from did not answer in time. */
+  | 'gateway_timeout'
 
 /** The JSON body of every error response. */
 export type ApiErrorBody = { error: { code: ApiErrorCode; message: string } }
@@ -33,7 +40,12 @@ const codeByStatus: Partial<Record<number, ApiErrorCode>> = {
   403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
+  409: 'conflict',
+  422: 'unprocessable',
   413: 'payload_too_large',
+  429: 'too_many_requests',
+  502: 'bad_gateway',
+  504: 'gateway_timeout',
 }
 
 /** The error code for an HTTP status: its own when known, else `bad_request` (4xx) or `internal`. */

@@ -3,10 +3,16 @@
 //   1. applies edge/migrations to the local D1 (wrangler d1 migrations apply --local)
 //   2. the edge on workerd (wrangler dev --local), serving the API and ./dist
 //   3. the IDE on the Vite dev server, proxying /api and /git to the edge (vite.config.ts)
-// Ports: PORT (IDE, 5173), EDGE_PORT (8787); CODER_EDGE_URL overrides the edge URL the proxy uses.
+//   4. the GitHub stand-in (standins/github, a local GitHub for sign-in, repos and pull requests),
+//      unless GITHUB_CLIENT_ID is set: then the edge uses the real GitHub with the OAuth app in
+//      GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET (and GITHUB_WEB_URL/GITHUB_API_URL for Enterprise)
+// Sign-in e-mails go to the edge's log and the dev mailbox page (/api/dev/mailbox).
+// Ports: PORT (IDE, 5173), EDGE_PORT (8787), GITHUB_PORT (stand-in, 8788); CODER_EDGE_URL
+// overrides the edge URL the proxy uses.
 // Ctrl-C / SIGTERM, or either server dying, stops both, workerd included.
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -17,6 +23,9 @@ const edgePort = Number(process.env.EDGE_PORT || 8787)
 const edgeUrl = process.env.CODER_EDGE_URL || `http://${host}:${edgePort}`
 const ideUrl = `http://${host}:${idePort}`
 const persistTo = join(root, '.coder-local', 'state')
+const githubPort = Number(process.env.GITHUB_PORT || 8788)
+const realGitHub = Boolean(process.env.GITHUB_CLIENT_ID)
+const githubUrl = realGitHub ? process.env.GITHUB_WEB_URL || 'https://github.com' : `http://${host}:${githubPort}`
 const readyTimeoutMs = 120_000
 
 const wranglerBin = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
@@ -153,6 +162,26 @@ if (migrated !== 0) {
 }
 if (stopping) process.exit(0)
 
+// The key that encrypts stored GitHub tokens: made once for this checkout, kept beside the local state.
+const keyFile = join(root, '.coder-local', 'token-key')
+if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 })
+const edgeVars = {
+  APP_URL: ideUrl,
+  APP_ORIGINS: `${ideUrl} ${edgeUrl}`,
+  EMAIL_DELIVERY: 'dev-mailbox',
+  TOKEN_KEY: readFileSync(keyFile, 'utf8').trim(),
+  GITHUB_WEB_URL: githubUrl,
+  GITHUB_API_URL: realGitHub ? process.env.GITHUB_API_URL || 'https://api.github.com' : `${githubUrl}/api/v3`,
+  GITHUB_CLIENT_ID: realGitHub ? process.env.GITHUB_CLIENT_ID : 'standin-client-id',
+  GITHUB_CLIENT_SECRET: realGitHub ? process.env.GITHUB_CLIENT_SECRET || '' : 'standin-client-secret',
+}
+if (!realGitHub) {
+  startServer(
+    'GitHub stand-in',
+    [join(root, 'standins', 'github', 'server.ts'), '--port', String(githubPort), '--git-root', join(root, '.coder-local', 'github'), '--oauth-redirect-uri', `${ideUrl}/api/auth/github/callback`],
+    process.env,
+  )
+}
 startServer(
   'edge (wrangler dev)',
   [
@@ -160,6 +189,7 @@ startServer(
     '--ip', host, '--port', String(edgePort),
     '--persist-to', persistTo,
     '--show-interactive-dev-session=false',
+    ...Object.entries(edgeVars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
   ],
   wranglerEnv,
 )
@@ -177,7 +207,7 @@ try {
   // Through the proxy: proves Vite is up and forwards to the edge.
   const proxied = await waitFor(`${ideUrl}/api/health`, deadline)
   if (!proxied.ok) log(`IDE proxy to the edge answered ${proxied.status}`)
-  console.log(`\nIDE: ${ideUrl}  Edge: ${edgeUrl}\n`)
+  console.log(`\nIDE: ${ideUrl}  Edge: ${edgeUrl}  ${realGitHub ? `GitHub: ${githubUrl}` : `GitHub stand-in: ${githubUrl} (signs you in as coder-dev)`}  Mailbox: ${ideUrl}/api/dev/mailbox\n`)
 } catch (err) {
   if (!stopping) {
     log(err.message)

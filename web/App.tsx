@@ -7,6 +7,8 @@ import { createEffectiveTheme, createSettings } from './settings/settings'
 const ProjectsPage = lazy(() => import('./projects/ProjectsPage').then((m) => ({ default: m.ProjectsPage })))
 const ProjectView = lazy(() => import('./project/ProjectView').then((m) => ({ default: m.ProjectView })))
 import { SettingsDialog } from './settings/SettingsDialog'
+import { createAccount } from './account/account'
+import { AccountMenu } from './account/AccountMenu'
 
 type Route = { page: 'projects'; link?: OpenLink } | { page: 'project'; id: string }
 
@@ -24,6 +26,7 @@ export function App(props: { client: WorkspaceClient }) {
   const [showSettings, setShowSettings] = createSignal(false)
   const { settings, save, dispose } = createSettings()
   const theme = createEffectiveTheme(settings)
+  const account = createAccount()
   createEffect(() => (document.documentElement.dataset.theme = theme()))
   props.client.onDeath((e) => setFatal(e.message))
   // Opening a project's page: the workspace starts opening it while the project view's code loads.
@@ -50,6 +53,7 @@ export function App(props: { client: WorkspaceClient }) {
           <a href="/" class="logo" onClick={(e) => (e.preventDefault(), go({ page: 'projects' }))}>Coder</a>
           <span class="spacer" />
           <button type="button" onClick={() => setShowSettings(true)}>Settings</button>
+          <AccountMenu account={account} />
         </header>
       </Show>
       <Show when={fatal()}>
@@ -62,7 +66,7 @@ export function App(props: { client: WorkspaceClient }) {
       </Show>
       <Switch>
         <Match when={route().page === 'projects' && (route() as { link?: OpenLink })}>
-          {(r) => <ProjectsPage client={props.client} settings={settings()} link={r().link} open={(id, replace) => go({ page: 'project', id }, replace)} />}
+          {(r) => <ProjectsPage client={props.client} settings={settings()} account={account} link={r().link} open={(id, replace) => go({ page: 'project', id }, replace)} />}
         </Match>
         <Match when={route().page === 'project' && (route() as { id: string }).id}>
           {(id) => (
@@ -74,7 +78,7 @@ export function App(props: { client: WorkspaceClient }) {
                 </p>
               )}
             >
-              <ProjectView client={props.client} projectId={id()} settings={settings()} theme={theme()} back={() => go({ page: 'projects' })} openSettings={() => setShowSettings(true)} />
+              <ProjectView client={props.client} projectId={id()} settings={settings()} theme={theme()} account={account} back={() => go({ page: 'projects' })} openSettings={() => setShowSettings(true)} />
             </ErrorBoundary>
           )}
         </Match>

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { createSmallRepos } from './fixtures'
-import { startGitServer } from './git-server'
+import { startGitServer } from '../../standins/git-server'
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -12,6 +12,18 @@ export interface ProjectInfo {
   lastOpenedAt: number
   /** Bytes stored for the project (its files, history and records). */
   bytes: number
+  /** Pull requests opened from this project, newest last. */
+  pullRequests?: PullRequestLink[]
+}
+
+/** A pull request opened from a project's branch. */
+export interface PullRequestLink {
+  branch: string
+  base: string
+  number: number
+  url: string
+  title: string
+  openedAt: number
 }
 
 /** Progress of a long operation (import, clone, checkout). */
@@ -226,7 +238,7 @@ export type WorkspaceApi = {
    */
   prepareImport: Call<void, void>
   /** Clones `url` into a new project; a failed or cancelled import leaves nothing behind. */
-  importRepo: Call<{ url: string; name?: string; depth?: number; ref?: string; author?: Author }, ProjectInfo, Progress>
+  importRepo: Call<{ url: string; name?: string; depth?: number; ref?: string; author?: Author; via?: string }, ProjectInfo, Progress>
   /** Imports local files as a new project; a folder without `.git` gets one with an initial commit. */
   importFiles: Call<{ name: string; files: LocalFile[]; author: Author }, ProjectInfo, Progress>
   storage: Call<{ persist?: boolean }, StorageReport>
@@ -250,6 +262,18 @@ export type WorkspaceApi = {
   commit: Call<InProject<{ message: string; author: Author }>, CommitInfo>
   /** Local branches, and origin's branches not checked out yet (`checkout` of one creates it locally). */
   branches: Call<InProject, { current: string | null; local: string[]; remote: string[] }>
+  /**
+   * Pushes the current branch (or `branch`) to the project's remote, never forcing; `via` is the
+   * edge's git proxy URL for the remote (which adds the user's token). Resolves to the pushed commit.
+   */
+  push: Call<InProject<{ branch?: string; via?: string }>, { branch: string; oid: string; url: string }, Progress>
+  /**
+   * The commits of the current branch that `origin/<base>` does not have (newest first, at most
+   * 100), for a pull request's description; `base` defaults to the remote's default branch.
+   */
+  compareBranch: Call<InProject<{ base?: string }>, { branch: string | null; base: string | null; ahead: CommitInfo[] }>
+  /** Keeps a pull request opened from the project with it (shown in the git panel). */
+  recordPullRequest: Call<InProject<{ pullRequest: PullRequestLink }>, ProjectInfo>
   createBranch: Call<InProject<{ name: string; checkout?: boolean }>, void>
   checkout: Call<InProject<{ branch: string }>, void, Progress>
   log: Call<InProject<{ depth?: number }>, CommitInfo[]>

@@ -2,7 +2,9 @@ import { For, Show, createResource, createSignal, onCleanup } from 'solid-js'
 import { isValidBranchName, type CommitDetails, type FileStatus } from '../../shared/protocol'
 import type { Settings } from '../settings/settings'
 import type { Dialogs } from '../ui/dialogs'
+import type { Account } from '../account/account'
 import type { ProjectModel } from './model'
+import { RemoteSection } from './RemoteSection'
 
 const GROUPS: Array<{ group: FileStatus['group']; title: string }> = [
   { group: 'staged', title: 'Staged changes' },
@@ -11,7 +13,7 @@ const GROUPS: Array<{ group: FileStatus['group']; title: string }> = [
 ]
 
 /** Source control: changes grouped as git shows them, diff, stage/unstage, commit, branches, history. */
-export function GitPanel(props: { model: ProjectModel; settings: Settings; dialogs: Dialogs; onDiff(path: string): void; onOpen(path: string): void; openSettings(): void }) {
+export function GitPanel(props: { model: ProjectModel; settings: Settings; dialogs: Dialogs; account: Account; onDiff(path: string): void; onOpen(path: string): void; openSettings(): void }) {
   const rpc = props.model.client.rpc
   const projectId = props.model.projectId
   const [message, setMessage] = createSignal('')
@@ -99,6 +101,7 @@ export function GitPanel(props: { model: ProjectModel; settings: Settings; dialo
         </label>
         <button type="button" onClick={() => void newBranch()} disabled={busy()}>New branch…</button>
       </div>
+      <RemoteSection model={props.model} account={props.account} branch={branches()?.current ?? null} busy={busy()} act={act} />
       <form class="commit" onSubmit={(e) => void commit(e)}>
         <textarea
           aria-label="Commit message"

@@ -6,6 +6,8 @@ import { formatBytes } from '../format'
 import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
 import { createDialogs } from '../ui/dialogs'
+import type { Account } from '../account/account'
+import { AccountMenu } from '../account/AccountMenu'
 import { BranchIcon, FilesIcon, FlaskIcon, SearchIcon } from '../ui/icons'
 import { createProjectRuntimes, type ProjectRuntimes } from '../runtime'
 import type { TerminalsApi } from '../terminal'
@@ -58,6 +60,7 @@ interface ProjectViewProps {
   theme: 'light' | 'dark'
   back(): void
   openSettings(): void
+  account: Account
 }
 
 /** One project: opens it in the workspace (or offers to take it over), then shows the workbench. */
@@ -135,7 +138,12 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     }))
   const getRuntime = () => getRuntimes().embedded
   // npm reads its registry from npm_config_registry too: the setting reaches npm in the runtime that way.
-  const registryEnv = (): Record<string, string> => (props.settings.npmRegistry ? { npm_config_registry: props.settings.npmRegistry } : {})
+  // CODER_PACKAGE_PROXY: registries and indexes are fetched through the edge, which adds their tokens.
+  const registryEnv = (): Record<string, string> => ({
+    ...(props.settings.npmRegistry ? { npm_config_registry: props.settings.npmRegistry } : {}),
+    ...(props.settings.pythonIndex ? { PIP_INDEX_URL: props.settings.pythonIndex } : {}),
+    ...(props.settings.packagesThroughEdge ? { CODER_PACKAGE_PROXY: `${location.origin}/api/packages/` } : {}),
+  })
   /** Long work inside a run (an install) as a status-bar task with a progress bar, until it reports its end. */
   const showTask = () => {
     let task: ReturnType<typeof model.startTask> | null = null
@@ -332,6 +340,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
         <button type="button" class="small" title="Download the project, its git history included, as a .zip" onClick={() => void download()}>Download .zip</button>
         <button type="button" class="small" title={`Go to File (${keyLabel('Mod-p')})`} onClick={() => setPalette('files')}>Go to file…</button>
         <button type="button" class="small" title={`Show All Commands (${keyLabel('Mod-Shift-p')})`} onClick={() => setPalette('commands')}>Commands…</button>
+        <AccountMenu account={props.account} />
       </header>
       <div class="workbench-body" classList={{ 'no-sidebar': !layout().sidebarVisible }}>
         <nav class="activity-bar" aria-label="Views">
@@ -376,7 +385,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
             </div>
             <div class="sidebar-view" ref={commitBox} style={{ display: layout().sidebar === 'git' ? 'flex' : 'none' }}>
               <Show when={gitMounted()}>
-                <GitPanel model={model} settings={props.settings} dialogs={dialogs} onDiff={(path) => void session.openDiff(`/workspace/${path}`)} onOpen={(path) => void session.open(path)} openSettings={props.openSettings} />
+                <GitPanel model={model} settings={props.settings} dialogs={dialogs} account={props.account} onDiff={(path) => void session.openDiff(`/workspace/${path}`)} onOpen={(path) => void session.open(path)} openSettings={props.openSettings} />
               </Show>
             </div>
             <div class="sidebar-view" style={{ display: layout().sidebar === 'tests' ? 'flex' : 'none' }}>

@@ -3,6 +3,7 @@ import type { AppError } from '../../shared/errors'
 import { sameRepository, type OpenLink } from '../../shared/links'
 import type { Progress, ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
+import type { Account } from '../account/account'
 import type { Settings } from '../settings/settings'
 import { formatAgo, formatBytes } from '../format'
 import { fromDrop, fromFileList, type PickedFolder } from './local-folder'
@@ -12,7 +13,7 @@ import { createHotExitStore } from '../project/hot-exit'
  * The projects page: list, import by URL (progress + cancel), import a folder, delete. With an
  * "Open in Coder" `link`, opens the project already imported from that repository, or imports it.
  */
-export function ProjectsPage(props: { client: WorkspaceClient; settings: Settings; link?: OpenLink; open: (id: string, replace?: boolean) => void }) {
+export function ProjectsPage(props: { client: WorkspaceClient; settings: Settings; account: Account; link?: OpenLink; open: (id: string, replace?: boolean) => void }) {
   const rpc = props.client.rpc
   const [projects, { refetch }] = createResource(() => rpc.call('listProjects', undefined))
   const [storage, { refetch: refetchStorage }] = createResource(() => navigator.storage?.estimate?.() ?? Promise.resolve({ usage: 0, quota: 0 }))
@@ -70,8 +71,9 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
   }
 
   function startImport(target: string, ref: string | undefined, latestOnly: boolean) {
-    void run(`Importing ${target}`, (signal, onProgress) =>
-      rpc.call('importRepo', { url: target, ref, depth: latestOnly ? 1 : undefined }, { signal, onProgress, timeoutMs: 120_000 }),
+    void run(`Importing ${target}`, async (signal, onProgress) =>
+      // Through the edge's git proxy when it reaches the host: private repositories work, the token stays there.
+      rpc.call('importRepo', { url: target, ref, depth: latestOnly ? 1 : undefined, via: (await props.account.viaEdge(target)) ?? undefined }, { signal, onProgress, timeoutMs: 120_000 }),
     )
   }
 

@@ -1,6 +1,8 @@
 /**
- * @module A real smart-HTTP git server for tests and benchmarks: Node's http server in front of
- * git's own `git http-backend` CGI, open to cross-origin pages (CORS + CORP).
+ * @module A real smart-HTTP git server for tests, benchmarks and the GitHub stand-in: Node's http
+ * server in front of git's own `git http-backend` CGI. `startGitServer` is open to everyone and to
+ * cross-origin pages (CORS + CORP); `serveGitHttp` is the CGI bridge alone, for servers that check
+ * who is asking first.
  */
 import { spawn, execFileSync } from 'node:child_process'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -57,9 +59,8 @@ function findHttpBackend(): string {
  * `root`, fetch and push alike (push is allowed for everyone; it is a test server).
  */
 export async function startGitServer({ root }: { root: string }): Promise<GitServer> {
-  const backend = findHttpBackend()
   const server = createServer((req, res) => {
-    handle(backend, root, req, res).catch((error: unknown) => {
+    handle(root, req, res).catch((error: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500, { ...CORS_HEADERS, 'Content-Type': 'text/plain' })
         res.end(String(error))
@@ -84,7 +85,7 @@ export async function startGitServer({ root }: { root: string }): Promise<GitSer
   }
 }
 
-async function handle(backend: string, root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method === 'OPTIONS') {
     const requested = req.headers['access-control-request-headers']
     res.writeHead(204, {
@@ -101,11 +102,39 @@ async function handle(backend: string, root: string, req: IncomingMessage, res: 
   }
 
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+  await serveGitHttp(req, res, { root, path: decodeURIComponent(url.pathname), user: 'coder', headers: CORS_HEADERS })
+}
+
+/** How `serveGitHttp` maps one request onto `git http-backend`. */
+export interface GitHttpOptions {
+  /** Directory whose bare repositories are served (`GIT_PROJECT_ROOT`). */
+  root: string
+  /** Path of the request below `root`, e.g. `/owner/repo.git/info/refs`. */
+  path: string
+  /** The authenticated user (`REMOTE_USER`); pushes are allowed either way, so check first. */
+  user?: string
+  /** Extra response headers, added to git's own. */
+  headers?: Record<string, string>
+  /**
+   * Runs once git http-backend has exited, before the response ends: after a push, the client
+   * sees its push complete only when this is done.
+   */
+  beforeEnd?: () => Promise<void>
+}
+
+/**
+ * Answers one smart-HTTP (or dumb-HTTP) git request with `git http-backend`, fetch and push alike;
+ * resolves once the response has ended. Authorisation is the caller's.
+ */
+export async function serveGitHttp(req: IncomingMessage, res: ServerResponse, options: GitHttpOptions): Promise<void> {
+  const backend = findHttpBackend()
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+  const extra = options.headers ?? {}
   const gzipped = /^(x-)?gzip$/i.test(String(req.headers['content-encoding'] ?? ''))
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    GIT_PROJECT_ROOT: root,
+    GIT_PROJECT_ROOT: options.root,
     GIT_HTTP_EXPORT_ALL: '1',
     // Push is allowed when REMOTE_USER is set; the explicit config makes that independent of it.
     GIT_CONFIG_COUNT: '1',
@@ -115,11 +144,11 @@ async function handle(backend: string, root: string, req: IncomingMessage, res: 
     SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
     SERVER_SOFTWARE: 'coder-test-git-server',
     REQUEST_METHOD: req.method,
-    PATH_INFO: decodeURIComponent(url.pathname),
+    PATH_INFO: options.path,
     QUERY_STRING: url.search.slice(1),
-    REMOTE_USER: 'coder',
     REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
   }
+  if (options.user) env.REMOTE_USER = options.user
   if (req.headers['content-type']) env.CONTENT_TYPE = req.headers['content-type']
   // A gunzipped body has no known length; http-backend then reads to EOF.
   if (!gzipped && req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length']
@@ -144,15 +173,20 @@ async function handle(backend: string, root: string, req: IncomingMessage, res: 
   const head = await readCgiHead(cgi.stdout)
   if (!head) {
     const code = await exited
-    res.writeHead(500, { ...CORS_HEADERS, 'Content-Type': 'text/plain' })
+    res.writeHead(500, { ...extra, 'Content-Type': 'text/plain' })
     res.end(`git http-backend exited with ${code} before sending headers\n${Buffer.concat(stderr)}`)
     return
   }
-  res.writeHead(head.status, head.statusText, { ...head.headers, ...CORS_HEADERS })
+  res.writeHead(head.status, head.statusText, { ...head.headers, ...extra })
   if (head.rest.length) res.write(head.rest)
-  cgi.stdout.pipe(res)
+  cgi.stdout.pipe(res, { end: false })
   const code = await exited
   if (code !== 0 && stderr.length) console.error(`[git-server] ${req.method} ${req.url}: ${Buffer.concat(stderr)}`)
+  try {
+    await options.beforeEnd?.()
+  } finally {
+    res.end()
+  }
 }
 
 interface CgiHead {

@@ -1,0 +1,90 @@
+/**
+ * @module Sessions: an opaque random id in an HttpOnly, SameSite=Lax cookie (Secure except on
+ * http://localhost); the server keeps only its SHA-256, with an expiry and a revocation time.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import type { AppEnv } from '../env'
+import { ApiError } from '../errors'
+import { randomToken, sha256Hex } from './crypto'
+
+export const SESSION_COOKIE = 'coder_session'
+/** How long a session lasts: 30 days from sign-in. */
+export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000
+
+/** The signed-in user as the edge's handlers see them. */
+export interface SessionUser {
+  id: string
+  email: string | null
+  name: string | null
+  login: string | null
+  avatarUrl: string | null
+  /** The session's stored id (a hash), to revoke it. */
+  sessionHash: string
+}
+
+/** Plain http on a loopback host: the one place a Secure cookie cannot be set (the local stack). */
+export function isLocalHttp(url: string): boolean {
+  const { protocol, hostname } = new URL(url)
+  return protocol === 'http:' && (hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]')
+}
+
+/** The attributes of every cookie the edge sets. */
+export function cookieOptions(c: Context<AppEnv>, maxAgeSeconds: number) {
+  return { httpOnly: true, secure: !isLocalHttp(c.req.url), sameSite: 'Lax' as const, path: '/', maxAge: maxAgeSeconds }
+}
+
+/** Starts a session for `userId` and sets its cookie on the response. */
+export async function startSession(c: Context<AppEnv>, userId: string): Promise<void> {
+  const id = randomToken()
+  const now = Date.now()
+  await c.env.DB.prepare('INSERT INTO sessions (id_hash, user_id, created_at, expires_at, user_agent) VALUES (?, ?, ?, ?, ?)')
+    .bind(await sha256Hex(id), userId, now, now + SESSION_TTL_MS, c.req.header('user-agent')?.slice(0, 200) ?? null)
+    .run()
+  setCookie(c, SESSION_COOKIE, id, cookieOptions(c, SESSION_TTL_MS / 1000))
+}
+
+type UserRow = { id: string; email: string | null; name: string | null; login: string | null; avatar_url: string | null }
+
+/**
+ * Middleware: puts the session's user (or null) in `c.var.user`. A cookie that names no live
+ * session (forged, expired, revoked) counts as signed out and is cleared.
+ */
+export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('user', null)
+    const id = getCookie(c, SESSION_COOKIE)
+    if (id) {
+      const hash = await sha256Hex(id)
+      const row = await c.env.DB.prepare(
+        `SELECT u.id, u.email, u.name, u.login, u.avatar_url FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?`,
+      )
+        .bind(hash, Date.now())
+        .first<UserRow>()
+      if (row) c.set('user', { id: row.id, email: row.email, name: row.name, login: row.login, avatarUrl: row.avatar_url, sessionHash: hash })
+      else deleteCookie(c, SESSION_COOKIE, { path: '/', secure: !isLocalHttp(c.req.url) })
+    }
+    await next()
+  }
+}
+
+/** The signed-in user, or a 401 saying to sign in. */
+export function requireUser(c: Context<AppEnv>): SessionUser {
+  const user = c.get('user')
+  if (!user) throw new ApiError(401, 'unauthorized', 'Sign in first: this needs an account')
+  return user
+}
+
+/** Ends the current session (its row is kept, revoked) and clears the cookie. */
+export async function endSession(c: Context<AppEnv>): Promise<void> {
+  const user = c.get('user')
+  if (user) await c.env.DB.prepare('UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL').bind(Date.now(), user.sessionHash).run()
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: !isLocalHttp(c.req.url) })
+}
+
+/** Revokes every session of `userId` (sign out everywhere); resolves to how many were live. */
+export async function endAllSessions(db: D1Database, userId: string): Promise<number> {
+  const result = await db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').bind(Date.now(), userId).run()
+  return result.meta.changes ?? 0
+}

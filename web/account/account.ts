@@ -1,0 +1,147 @@
+import { createSignal, type Accessor } from 'solid-js'
+
+/** The signed-in user, as the edge describes them (GET /api/auth/me). */
+export interface AccountUser {
+  id: string
+  email: string | null
+  name: string | null
+  login: string | null
+  avatarUrl: string | null
+}
+
+/**
+ * Who is signed in. `unavailable`: no edge answered (offline, or the IDE served without one);
+ * everything that needs no account keeps working.
+ */
+export type AccountState =
+  | { status: 'loading' }
+  | { status: 'unavailable'; reason: string }
+  | { status: 'signed-out'; providers: { github: boolean; email: boolean } }
+  | { status: 'signed-in'; user: AccountUser; providers: { github: boolean; email: boolean } }
+
+/** A git host the edge's proxy reaches (GET /api/git/hosts). */
+export interface GitHost {
+  /** Origin (and path prefix) of the host, e.g. `https://github.com`. */
+  url: string
+  host: string
+  /** The GitHub the edge signs in with (pull requests can be opened there). */
+  github: boolean
+  /** Whether the edge holds credentials for the signed-in user on this host. */
+  credentials: boolean
+}
+
+export interface Account {
+  state: Accessor<AccountState>
+  /** The git hosts the edge's proxy reaches; empty without an edge. */
+  gitHosts(): Promise<GitHost[]>
+  /**
+   * The edge's git proxy URL for a repository URL (`/git/<host>/<path>` on this origin), so that
+   * the user's token is added at the edge; null when the edge does not reach that host or there
+   * is no edge: then git talks to the host directly.
+   */
+  viaEdge(repoUrl: string): Promise<string | null>
+  /** `owner/repo` on the edge's GitHub for a repository URL, or null when it is not there. */
+  gitHubRepo(repoUrl: string): Promise<{ owner: string; repo: string } | null>
+  /** Opens a pull request on GitHub through the edge; rejects with GitHub's reason, said plainly. */
+  openPullRequest(repo: { owner: string; repo: string }, pr: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<{ number: number; url: string }>
+  /** Asks the edge again (after coming back online, or from another tab's sign-in). */
+  refresh(): Promise<void>
+  /** Leaves for GitHub's sign-in page; comes back to `next` (this page by default). */
+  signInWithGitHub(next?: string): void
+  /** Mails a one-time sign-in link; rejects with the edge's message. */
+  emailLink(email: string, next?: string): Promise<void>
+  signOut(options?: { everywhere?: boolean }): Promise<void>
+}
+
+/** The edge's error message from a `{ error: { message } }` body, or the status line. */
+async function errorOf(res: Response): Promise<string> {
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null
+  return body?.error?.message ?? `the server answered ${res.status} ${res.statusText}`
+}
+
+/** The account of this browser, from the edge at `base` (this origin). */
+export function createAccount(base = ''): Account {
+  const [state, setState] = createSignal<AccountState>({ status: 'loading' })
+  const here = () => `${location.pathname}${location.search}`
+
+  async function refresh() {
+    try {
+      const res = await fetch(`${base}/api/auth/me`, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      if (!res.ok || !res.headers.get('content-type')?.includes('json')) {
+        setState({ status: 'unavailable', reason: res.status === 404 ? 'this server has no accounts' : await errorOf(res) })
+        return
+      }
+      const me = (await res.json()) as { user: AccountUser | null; providers: { github: boolean; email: boolean } }
+      setState(me.user ? { status: 'signed-in', user: me.user, providers: me.providers } : { status: 'signed-out', providers: me.providers })
+    } catch {
+      setState({ status: 'unavailable', reason: navigator.onLine ? 'the server cannot be reached' : 'offline' })
+    }
+  }
+
+  const post = async (path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    if (!res.ok) throw new Error(await errorOf(res))
+    return res
+  }
+
+  let hosts: Promise<GitHost[]> | null = null
+  const gitHosts = () =>
+    (hosts ??= fetch(`${base}/api/git/hosts`, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(async (res) => (res.ok && res.headers.get('content-type')?.includes('json') ? ((await res.json()) as { hosts: GitHost[] }).hosts : []))
+      .catch(() => {
+        hosts = null
+        return []
+      }))
+  const hostFor = async (repoUrl: string): Promise<{ host: GitHost; url: URL } | null> => {
+    let url: URL
+    try {
+      url = new URL(repoUrl)
+    } catch {
+      return null
+    }
+    const host = (await gitHosts()).find((h) => `${url.origin}${url.pathname}`.startsWith(h.url.endsWith('/') ? h.url : `${h.url}/`))
+    return host ? { host, url } : null
+  }
+
+  void refresh()
+  window.addEventListener('online', () => void refresh())
+  // Another tab signed in or out.
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('coder-account') : null
+  if (channel) channel.onmessage = () => void refresh()
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && void refresh())
+
+  return {
+    state,
+    refresh: async () => {
+      hosts = null
+      await refresh()
+    },
+    gitHosts,
+    async viaEdge(repoUrl) {
+      const found = await hostFor(repoUrl)
+      return found ? `${location.origin}${base}/git/${found.url.host}${found.url.pathname.replace(/\/+$/, '')}` : null
+    },
+    async openPullRequest(repo, pr) {
+      const res = await post(`/api/github/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/pulls`, pr)
+      return (await res.json()) as { number: number; url: string }
+    },
+    async gitHubRepo(repoUrl) {
+      const found = await hostFor(repoUrl)
+      if (!found?.host.github) return null
+      const m = /^\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(found.url.pathname)
+      return m ? { owner: m[1]!, repo: m[2]! } : null
+    },
+    signInWithGitHub(next = here()) {
+      location.assign(`${base}/api/auth/github/start?next=${encodeURIComponent(next)}`)
+    },
+    async emailLink(email, next = here()) {
+      await post('/api/auth/email', { email, next })
+    },
+    async signOut(options = {}) {
+      await post(options.everywhere ? '/api/auth/signout-everywhere' : '/api/auth/signout')
+      channel?.postMessage('changed')
+      hosts = null
+      await refresh()
+    },
+  }
+}
