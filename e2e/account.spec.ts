@@ -17,7 +17,7 @@ beforeAll(async () => {
     startGitHubStandIn({ users: [{ login: 'ada', name: 'Ada Lovelace', email: 'ada@example.com' }], repos: [{ owner: 'ada', name: 'secret', private: true }] }),
   ])
   edge = await startEdgeServer({
-    vars: { GITHUB_WEB_URL: github.url, GITHUB_API_URL: github.apiUrl, GITHUB_CLIENT_ID: 'e2e-client', EMAIL_DELIVERY: 'dev-mailbox' },
+    vars: { GITHUB_WEB_URL: github.url, GITHUB_API_URL: github.apiUrl, GITHUB_CLIENT_ID: 'e2e-client', EMAIL_DELIVERY: 'dev-mailbox', GIT_HOSTS: 'https://git.example.org' },
     secrets: { GITHUB_CLIENT_SECRET: 'e2e-secret', TOKEN_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64') },
   })
   github.state.addOAuthApp({ clientId: 'e2e-client', clientSecret: 'e2e-secret', name: 'Coder (e2e)', redirectUri: `${edge.url}/api/auth/github/callback` })
@@ -55,6 +55,22 @@ describe('signing in', () => {
     const token = [...github.state.tokens.keys()].find((t) => github.state.tokens.get(t)!.user.login === 'ada' && github.state.tokens.get(t)!.clientId === 'e2e-client')
     expect(token).toBeTruthy()
     expect(await page.content()).not.toContain(token!)
+
+    // A token for another git host is saved at the edge (and can be forgotten); the page never gets it back.
+    await account.click()
+    await page.getByRole('menuitem', { name: 'Git host tokens…' }).click()
+    const tokens = page.getByRole('dialog', { name: 'Git host tokens' })
+    await expect.poll(() => tokens.locator('.host-token').textContent()).toContain('https://git.example.org no token')
+    await tokens.getByLabel('Token for git.example.org').fill('glpat-secret-token-value')
+    await tokens.getByRole('button', { name: 'Save' }).click()
+    await expect.poll(() => tokens.getByRole('status').textContent()).toBe('Saved the token for git.example.org.')
+    await expect.poll(() => tokens.locator('.host-token').textContent()).toContain('token saved')
+    const hosts = await page.evaluate(() => fetch('/api/git/hosts').then((r) => r.text()))
+    expect(hosts).toContain('"credentials":true')
+    expect(hosts).not.toContain('glpat-secret-token-value')
+    await tokens.getByRole('button', { name: 'Forget' }).click()
+    await expect.poll(() => tokens.locator('.host-token').textContent()).toContain('no token')
+    await tokens.getByRole('button', { name: 'Close' }).click()
 
     // Another tab of the same browser is signed in too; signing out here signs that one out on its next look.
     const other = await context.newPage()

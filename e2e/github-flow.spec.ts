@@ -71,7 +71,9 @@ describe('GitHub through the edge', () => {
     await page.getByRole('button', { name: 'Authorize Coder (flow)' }).click()
     await page.waitForURL(`${edge.url}/`)
     await expect.poll(() => page.locator('header.top').getByRole('button', { name: /ada/ }).count(), { timeout: 30_000 }).toBe(1)
-    await importRepo(page, repoUrl)
+    // The user's GitHub repositories are listed for import; the private one imports through the edge.
+    await page.getByText('Your GitHub repositories').click()
+    await page.getByRole('button', { name: 'Import ada/secret' }).click()
     await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
     await expect.poll(() => page.locator('.project-name').textContent()).toBe('secret')
     expect(await page.locator('.origin').textContent()).toBe(repoUrl)

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
-import { browser, resetAccounts, type TestBrowser } from './test/browser'
+import { browser, resetAccounts, signInByEmail, type TestBrowser } from './test/browser'
 
 declare module 'vitest' {
   // Provided by the globalSetup e2e/support/github-standin.ts.
@@ -176,6 +176,32 @@ describe('git proxy', () => {
     const res = await b.request(`/git/${githubHost}/ada/secret.git/git-receive-pack`, { method: 'POST', body: new Uint8Array(5000), headers: { 'content-type': 'application/x-git-receive-pack-request', 'content-length': '5000' } })
     expect(res.status).toBe(413)
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/GIT_MAX_PUSH_BYTES/)
+  })
+
+  it('uses a token the user saved for another git host (GitLab, Gitea, self-hosted), and only for that user', async () => {
+    // The stand-in as "another host": GitHub is elsewhere, the stand-in's origin is in GIT_HOSTS.
+    const other = { GIT_HOSTS: github.url, GITHUB_WEB_URL: 'https://github.example', GITHUB_CLIENT_ID: undefined }
+    const b = browser(other)
+    await signInByEmail(b, 'ada@example.com')
+    const hosts = (await (await b.request('/api/git/hosts')).json()) as { hosts: Array<{ host: string; github: boolean; credentials: boolean }> }
+    expect(hosts.hosts).toContainEqual({ url: github.url, host: githubHost, github: false, credentials: false })
+    expect((await b.request(refs('secret'))).status).toBe(401)
+
+    const bad = await b.json(`/api/git/tokens/${githubHost}`, 'PUT', { token: 'has spaces in it' })
+    expect(bad.status).toBe(400)
+    const offList = await b.json('/api/git/tokens/evil.example', 'PUT', { token: 'x' })
+    expect(offList.status).toBe(400)
+    expect((await b.json(`/api/git/tokens/${githubHost}`, 'PUT', { token: github.token, username: 'ada' })).status).toBe(200)
+    const stored = await env.DB.prepare('SELECT token_ciphertext FROM host_tokens').first<{ token_ciphertext: string }>()
+    expect(stored!.token_ciphertext).not.toContain(github.token)
+    expect((await b.request(refs('secret'))).status).toBe(200)
+
+    const eve = browser(other)
+    await signInByEmail(eve, 'eve@example.com')
+    expect((await eve.request(refs('secret'))).status).toBe(401)
+
+    expect((await b.request(`/api/git/tokens/${githubHost}`, { method: 'DELETE' })).status).toBe(200)
+    expect((await b.request(refs('secret'))).status).toBe(401)
   })
 
   it('does not lend the session’s token to another site', async () => {

@@ -1,4 +1,4 @@
-import { Match, Show, Switch, createSignal } from 'solid-js'
+import { For, Match, Show, Switch, createResource, createSignal } from 'solid-js'
 import { Modal } from '../ui/Modal'
 import type { Account, AccountUser } from './account'
 
@@ -7,6 +7,7 @@ export function AccountMenu(props: { account: Account }) {
   const [dialog, setDialog] = createSignal(false)
   const [menu, setMenu] = createSignal(false)
   const [error, setError] = createSignal<string | null>(null)
+  const [tokens, setTokens] = createSignal(false)
   const state = props.account.state
   const signOut = async (everywhere: boolean) => {
     setMenu(false)
@@ -27,6 +28,7 @@ export function AccountMenu(props: { account: Account }) {
               <Show when={menu()}>
                 <div class="account-menu" role="menu" aria-label="Account" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
                   <p class="hint">Signed in as <strong>{label(user())}</strong></p>
+                  <button type="button" role="menuitem" onClick={() => (setMenu(false), setTokens(true))}>Git host tokens…</button>
                   <button type="button" role="menuitem" onClick={() => void signOut(false)}>Sign out</button>
                   <button type="button" role="menuitem" onClick={() => void signOut(true)}>Sign out everywhere</button>
                 </div>
@@ -37,6 +39,9 @@ export function AccountMenu(props: { account: Account }) {
       </Switch>
       <Show when={error()}>
         <span class="error" role="alert">{error()}</span>
+      </Show>
+      <Show when={tokens()}>
+        <HostTokensDialog account={props.account} close={() => setTokens(false)} />
       </Show>
       <Show when={dialog() && state()}>{(s) => <SignInDialog account={props.account} providers={'providers' in s() ? (s() as { providers: { github: boolean; email: boolean } }).providers : { github: false, email: false }} close={() => setDialog(false)} />}</Show>
     </span>
@@ -99,6 +104,64 @@ function SignInDialog(props: { account: Account; providers: { github: boolean; e
             <button type="submit" disabled={busy()}>Email me a link</button>
           </form>
         </Show>
+      </Show>
+      <Show when={error()}>
+        <p class="error" role="alert">{error()}</p>
+      </Show>
+      <div class="actions">
+        <button type="button" onClick={props.close}>Close</button>
+      </div>
+    </Modal>
+  )
+}
+
+/**
+ * Access tokens for git hosts other than GitHub (GitLab, Gitea, a self-hosted server): saved at
+ * the edge, which adds them to this user's clones and pushes through its git proxy.
+ */
+function HostTokensDialog(props: { account: Account; close(): void }) {
+  const [hosts, { refetch }] = createResource(() => props.account.gitHosts().then((all) => all.filter((h) => !h.github)))
+  const [error, setError] = createSignal<string | null>(null)
+  const [saved, setSaved] = createSignal<string | null>(null)
+  const save = async (host: string, token: string | null, username: string) => {
+    setError(null)
+    setSaved(null)
+    try {
+      await props.account.saveHostToken(host, token, username)
+      setSaved(token === null ? `Forgot the token for ${host}.` : `Saved the token for ${host}.`)
+      void refetch()
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }
+  return (
+    <Modal label="Git host tokens" close={props.close}>
+      <h2>Git host tokens</h2>
+      <p class="hint">For private repositories on hosts other than GitHub. Tokens are kept encrypted by the server and added to your git traffic there; this page never sees them again.</p>
+      <Show when={hosts()?.length === 0}>
+        <p>This server reaches no other git hosts (its GIT_HOSTS setting).</p>
+      </Show>
+      <For each={hosts()}>
+        {(h) => {
+          let token!: HTMLInputElement
+          let user!: HTMLInputElement
+          return (
+            <form class="dialog-form host-token" onSubmit={(e) => (e.preventDefault(), void save(h.host, token.value.trim(), user.value.trim()))}>
+              <strong>{h.url}</strong> <span class="hint">{h.credentials ? 'token saved' : 'no token'}</span>
+              <div class="row">
+                <input ref={user} aria-label={`User name for ${h.host}`} placeholder="user name (oauth2)" autocomplete="off" />
+                <input ref={token} type="password" required aria-label={`Token for ${h.host}`} placeholder="access token" autocomplete="off" />
+                <button type="submit">Save</button>
+                <Show when={h.credentials}>
+                  <button type="button" onClick={() => void save(h.host, null, '')}>Forget</button>
+                </Show>
+              </div>
+            </form>
+          )
+        }}
+      </For>
+      <Show when={saved()}>
+        <p role="status">{saved()}</p>
       </Show>
       <Show when={error()}>
         <p class="error" role="alert">{error()}</p>

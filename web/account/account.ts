@@ -19,6 +19,16 @@ export type AccountState =
   | { status: 'signed-out'; providers: { github: boolean; email: boolean } }
   | { status: 'signed-in'; user: AccountUser; providers: { github: boolean; email: boolean } }
 
+/** One of the user's GitHub repositories, for the import list. */
+export interface GitHubRepoSummary {
+  fullName: string
+  private: boolean
+  cloneUrl: string
+  defaultBranch: string
+  description: string | null
+  pushedAt: string | null
+}
+
 /** A git host the edge's proxy reaches (GET /api/git/hosts). */
 export interface GitHost {
   /** Origin (and path prefix) of the host, e.g. `https://github.com`. */
@@ -42,6 +52,10 @@ export interface Account {
   viaEdge(repoUrl: string): Promise<string | null>
   /** `owner/repo` on the edge's GitHub for a repository URL, or null when it is not there. */
   gitHubRepo(repoUrl: string): Promise<{ owner: string; repo: string } | null>
+  /** Saves (or, with a null token, forgets) the user's access token for a git host other than GitHub; it is kept at the edge. */
+  saveHostToken(host: string, token: string | null, username?: string): Promise<void>
+  /** The signed-in user's GitHub repositories, most recently pushed first (page 1, 2, …). */
+  gitHubRepos(page?: number): Promise<{ repos: GitHubRepoSummary[]; more: boolean }>
   /** Opens a pull request on GitHub through the edge; rejects with GitHub's reason, said plainly. */
   openPullRequest(repo: { owner: string; repo: string }, pr: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<{ number: number; url: string }>
   /** Asks the edge again (after coming back online, or from another tab's sign-in). */
@@ -120,6 +134,21 @@ export function createAccount(base = ''): Account {
     async viaEdge(repoUrl) {
       const found = await hostFor(repoUrl)
       return found ? `${location.origin}${base}/git/${found.url.host}${found.url.pathname.replace(/\/+$/, '')}` : null
+    },
+    async saveHostToken(host, token, username) {
+      const res = await fetch(`${base}/api/git/tokens/${encodeURIComponent(host)}`, {
+        method: token === null ? 'DELETE' : 'PUT',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: token === null ? undefined : JSON.stringify({ token, username: username || undefined }),
+      })
+      if (!res.ok) throw new Error(await errorOf(res))
+      hosts = null
+    },
+    async gitHubRepos(page = 1) {
+      const res = await fetch(`${base}/api/github/repos?page=${page}`, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      if (!res.ok) throw new Error(await errorOf(res))
+      return (await res.json()) as { repos: GitHubRepoSummary[]; more: boolean }
     },
     async openPullRequest(repo, pr) {
       const res = await post(`/api/github/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/pulls`, pr)

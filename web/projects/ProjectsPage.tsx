@@ -3,7 +3,7 @@ import type { AppError } from '../../shared/errors'
 import { sameRepository, type OpenLink } from '../../shared/links'
 import type { Progress, ProjectInfo } from '../../shared/protocol'
 import type { WorkspaceClient } from '../workspace/client'
-import type { Account } from '../account/account'
+import type { Account, GitHubRepoSummary } from '../account/account'
 import type { Settings } from '../settings/settings'
 import { formatAgo, formatBytes } from '../format'
 import { fromDrop, fromFileList, type PickedFolder } from './local-folder'
@@ -60,6 +60,23 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
       setBusy(null)
       void refetch()
       void refetchStorage()
+    }
+  }
+
+  // Signed in with GitHub: the user's repositories, a click away (private ones through the edge).
+  const gitHubSignedIn = () => {
+    const s = props.account.state()
+    return s.status === 'signed-in' && s.user.login !== null
+  }
+  const [repos, setRepos] = createSignal<{ list: GitHubRepoSummary[]; page: number; more: boolean } | null>(null)
+  const [reposError, setReposError] = createSignal<string | null>(null)
+  async function loadRepos(page: number) {
+    setReposError(null)
+    try {
+      const got = await props.account.gitHubRepos(page)
+      setRepos({ list: [...(page > 1 ? (repos()?.list ?? []) : []), ...got.repos], page, more: got.more })
+    } catch (e) {
+      setReposError((e as Error).message)
     }
   }
 
@@ -135,6 +152,31 @@ export function ProjectsPage(props: { client: WorkspaceClient; settings: Setting
           </label>
         </form>
         <p class="hint">…or drop a folder anywhere on this page.</p>
+        <Show when={gitHubSignedIn()}>
+          <details class="github-repos" onToggle={(e) => e.currentTarget.open && !repos() && void loadRepos(1)}>
+            <summary>Your GitHub repositories</summary>
+            <Show when={reposError()}>
+              <p class="error" role="alert">{reposError()}</p>
+            </Show>
+            <ul>
+              <For each={repos()?.list}>
+                {(r) => (
+                  <li>
+                    <span class="repo-name">{r.fullName}</span>
+                    <Show when={r.private}> <span class="badge">private</span></Show>
+                    <Show when={r.description}> <span class="hint">{r.description}</span></Show>
+                    <button type="button" class="small" disabled={!!busy()} aria-label={`Import ${r.fullName}`} onClick={() => (setUrl(r.cloneUrl), startImport(r.cloneUrl, undefined, shallow()))}>
+                      Import
+                    </button>
+                  </li>
+                )}
+              </For>
+            </ul>
+            <Show when={repos()?.more}>
+              <button type="button" class="small" onClick={() => void loadRepos(repos()!.page + 1)}>More…</button>
+            </Show>
+          </details>
+        </Show>
         <Show when={busy()}>
           {(b) => (
             <div class="progress" role="status">

@@ -1,3 +1,4 @@
+import type { TaskProgress } from '../../../shared/runtime'
 import { AppError } from '../../../shared/errors'
 import { dirname, joinPath, normalizePath } from '../../../shared/namespace'
 import type { FsChange } from '../../../shared/protocol'
@@ -52,6 +53,8 @@ export interface PipDeps {
 export interface PipIo {
   stdout(text: string): void
   stderr(text: string): void
+  /** Progress for a progress bar (the caller ends it). */
+  task?(task: TaskProgress | null): void
 }
 
 /** The command's surroundings. */
@@ -225,6 +228,8 @@ async function install(o: InstallOptions, ctx: PipContext, deps: PipDeps, io: Pi
       counts.fetched++
       say(`  Downloading ${file.filename} (${formatBytes(data.length)})\n`)
     }
+    // The number of wheels is known only once resolving ends: the bar counts up until then.
+    io.task?.({ title: 'pip install', phase: 'Downloading', done: counts.fetched + counts.cached, total: 0, bytes: counts.bytes + data.length })
     if (integrity) await checkIntegrity(data, integrity, file.filename)
     else {
       integrity = await integrityOf(data, 'sha256')
@@ -294,8 +299,9 @@ async function install(o: InstallOptions, ctx: PipContext, deps: PipDeps, io: Pi
   }
   const writes: FsChange[] = []
   const names: string[] = []
-  for (const p of fresh) {
+  for (const [i, p] of fresh.entries()) {
     throwIfAborted()
+    io.task?.({ title: 'pip install', phase: 'Installing', done: i, total: fresh.length, bytes: counts.bytes })
     const layout = await layoutWheel(await unzip(await download(p.candidate)), p.candidate.file!.filename, target, { requested: p.requested })
     for (const f of layout.files) writes.push({ type: 'write', path: f.path, data: f.data, mode: f.mode })
     names.push(layout.metadata.name || p.candidate.name)

@@ -483,9 +483,10 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
   }
 
   /**
-   * Installs the dependencies of the project in `dir`: `ci` from the lockfile; `install` from the
-   * lockfile when it matches package.json, resolving from the registry otherwise; `resolve` to add
-   * or remove packages. Prints what happened; resolves to an exit code (1 on failure, as npm).
+   * Installs the dependencies of the project (or workspace root) in `dir`: `ci` from the lockfile;
+   * `install` from the lockfile when it matches package.json, resolving from the registry
+   * otherwise, adding or removing the packages named. Prints what happened; resolves to an exit
+   * code (1 on failure, as npm).
    */
   async function npmInstall(p: ProjectState, dir: string, ctx: CommandContext, command: Omit<InstallCommand, 'registry'>): Promise<number> {
     const deps: InstallDeps = {
@@ -563,7 +564,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): Handlers<Runtime
       fetch: createPackageFetch(ctx.env),
       cache: options.packages,
     }
-    return runPip(args, { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal }, deps, ctx.io)
+    return runPip(args, { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal }, deps, ctx.io).finally(() => ctx.io.task?.(null))
   }
 
   /** A console script pip put in the project's environment (`/workspace/.venv/bin/<name>`), or null. */
