@@ -84,6 +84,10 @@ describe('errors', () => {
     expect(empty.status).toBe(400)
     expect(await empty.json()).toEqual({ error: { code: 'bad_request', message: 'Request body is empty; expected JSON' } })
 
+    const huge = await post(JSON.stringify({ a: 'x'.repeat(2 * 1024 * 1024) }))
+    expect(huge.status).toBe(413)
+    expect(await huge.json()).toEqual({ error: { code: 'payload_too_large', message: 'Request body is larger than 1024 KB' } })
+
     const good = await post('{"a":1}')
     expect(good.status).toBe(200)
     expect(await good.json()).toEqual({ got: { a: 1 } })

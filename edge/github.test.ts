@@ -6,6 +6,7 @@ declare module 'vitest' {
   // Provided by the globalSetup e2e/support/github-standin.ts.
   export interface ProvidedContext {
     github: { url: string; apiUrl: string; control: string; token: string }
+    awkwardGitHost: string
   }
 }
 
@@ -202,6 +203,30 @@ describe('git proxy', () => {
 
     expect((await b.request(`/api/git/tokens/${githubHost}`, { method: 'DELETE' })).status).toBe(200)
     expect((await b.request(refs('secret'))).status).toBe(401)
+  })
+
+  it('streams what the host sends as it comes, and keeps its time and size limits with clear errors', async () => {
+    const awkward = inject('awkwardGitHost')
+    const host = new URL(awkward).host
+    const b = browser({ ...config, GIT_HOSTS: awkward, GIT_TIMEOUT_SECONDS: '1', GIT_MAX_FETCH_BYTES: '100000' })
+    const path = (name: string) => `/git/${host}/${name}/r.git/info/refs?service=git-upload-pack`
+
+    const streamed = await b.request(path('stream'))
+    expect(streamed.status).toBe(200)
+    const reader = streamed.body!.getReader()
+    // The first piece arrives while the host still holds the rest back: nothing is buffered.
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('first piece\n')
+    await fetch(`${awkward}/release`)
+    let rest = ''
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value)
+    expect(rest).toBe('second piece\n')
+
+    const hung = await b.request(path('hang'))
+    expect(hung.status).toBe(504)
+    expect(((await hung.json()) as { error: { message: string } }).error.message).toMatch(/did not answer within 1 s \(GIT_TIMEOUT_SECONDS\)/)
+    const big = await b.request(path('big'))
+    expect(big.status).toBe(413)
+    expect(((await big.json()) as { error: { message: string } }).error.message).toMatch(/GIT_MAX_FETCH_BYTES/)
   })
 
   it('does not lend the session’s token to another site', async () => {

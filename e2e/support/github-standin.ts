@@ -11,7 +11,41 @@ import { startGitHubStandIn } from '../../standins/github'
 declare module 'vitest' {
   export interface ProvidedContext {
     github: { url: string; apiUrl: string; control: string; token: string }
+    /** A git host that misbehaves on purpose, for the git proxy's limits (see `startAwkwardGitHost`). */
+    awkwardGitHost: string
   }
+}
+
+/**
+ * A smart-HTTP git host that misbehaves on purpose: `/hang/r.git/info/refs` never answers,
+ * `/big/r.git/info/refs` declares a 5 MB advertisement, `/stream/r.git/info/refs` sends a first
+ * piece and the rest only after `/release`.
+ */
+async function startAwkwardGitHost() {
+  let release: (() => void) | null = null
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://host').pathname
+    const advert = { 'content-type': 'application/x-git-upload-pack-advertisement' }
+    if (path === '/hang/r.git/info/refs') return
+    if (path === '/big/r.git/info/refs') {
+      res.writeHead(200, { ...advert, 'content-length': String(5_000_000) })
+      return void res.end(Buffer.alloc(5_000_000, 'x'))
+    }
+    if (path === '/stream/r.git/info/refs') {
+      res.writeHead(200, advert)
+      res.write('first piece\n')
+      release = () => res.end('second piece\n')
+      return
+    }
+    if (path === '/release') {
+      release?.()
+      release = null
+      return void res.writeHead(204).end()
+    }
+    res.writeHead(404).end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) }
 }
 
 /** The origin the edge's tests send requests to (edge/test/browser.ts); its OAuth callback is registered with the stand-in. */
@@ -38,9 +72,12 @@ export default async function setup(project: TestProject) {
     res.writeHead(204).end()
   })
   await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve))
+  const awkward = await startAwkwardGitHost()
+  project.provide('awkwardGitHost', awkward.url)
   project.provide('github', { url: github.url, apiUrl: github.apiUrl, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, token })
   return async () => {
     await new Promise<void>((resolve) => control.close(() => resolve()))
+    await awkward.close()
     await github.close()
   }
 }
