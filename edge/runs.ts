@@ -8,7 +8,7 @@ import { Hono, type Context } from 'hono'
 import { requireUser } from './auth/sessions'
 import type { AppEnv } from './env'
 import { ApiError } from './errors'
-import { readJsonBody } from './request'
+import { readBoundedBody, readJsonBody } from './request'
 
 export const RUN_KINDS = ['agent', 'workflow', 'tests', 'deploy', 'command'] as const
 export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const
@@ -60,35 +60,6 @@ async function ownRun(c: Context<AppEnv>): Promise<RunRow> {
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
   if (typeof value !== 'string' || !allowed.includes(value as T)) throw new ApiError(400, 'bad_request', `${what} must be one of ${allowed.join(', ')}`)
   return value as T
-}
-
-/** Reads a request body of at most `max` bytes, or answers 413 without reading the rest. */
-async function boundedBody(c: Context<AppEnv>, max: number, what: string): Promise<Uint8Array> {
-  const declared = Number(c.req.header('content-length') ?? 0)
-  const tooBig = () => new ApiError(413, 'payload_too_large', `${what} is larger than ${Math.floor(max / 1024)} KB`)
-  if (declared > max) throw tooBig()
-  const reader = c.req.raw.body?.getReader()
-  const parts: Uint8Array[] = []
-  let size = 0
-  if (reader) {
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > max) {
-        await reader.cancel()
-        throw tooBig()
-      }
-      parts.push(value)
-    }
-  }
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
 }
 
 async function sha256OfBytes(bytes: Uint8Array): Promise<string> {
@@ -162,7 +133,7 @@ export function createRunRoutes(): Hono<AppEnv> {
   // The event log: pieces of JSON Lines appended in order, read back as one stream.
   app.post('/:id/events', async (c) => {
     const run = await ownRun(c)
-    const bytes = await boundedBody(c, EVENTS_MAX, 'This piece of the event log')
+    const bytes = await readBoundedBody(c, EVENTS_MAX, 'This piece of the event log')
     const lines = new TextDecoder().decode(bytes).split('\n').filter((l) => l.trim())
     if (!lines.length) throw new ApiError(400, 'bad_request', 'Send events as JSON Lines: one JSON object per line')
     lines.forEach((line, i) => {
@@ -200,7 +171,7 @@ export function createRunRoutes(): Hono<AppEnv> {
     const name = c.req.param('name')
     if (!ARTIFACT.test(name)) throw new ApiError(400, 'bad_request', `"${name}" is not an artifact name (letters, digits, ".", "-", "_"; at most 100)`)
     const max = Number(c.env.RUN_ARTIFACT_MAX_BYTES ?? DEFAULT_ARTIFACT_MAX) || DEFAULT_ARTIFACT_MAX
-    const bytes = await boundedBody(c, max, `The artifact ${name}`)
+    const bytes = await readBoundedBody(c, max, `The artifact ${name}`)
     const sha = await sha256OfBytes(bytes)
     const claimed = c.req.header('x-content-sha256')
     if (claimed && claimed.toLowerCase() !== sha) throw new ApiError(400, 'bad_request', `The artifact's SHA-256 is ${sha}, not ${claimed} as the request says: it was damaged on the way`)
