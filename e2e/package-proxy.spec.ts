@@ -8,7 +8,7 @@ import { startGitServer, type GitServer } from '../standins/git-server'
 import { connectBrowser } from './support/browser'
 import { startEdgeServer, type EdgeServer } from './support/edge-server'
 import { makeRepo } from './support/fixtures'
-import { importThroughUi } from './support/ide'
+import { importThroughUi, signInByEmail } from './support/ide'
 import { createTarball, startRegistry, type Registry } from './support/registry'
 
 // The edge's package proxy end to end: Verdaccio with a scope only a signed-in user may read; the
@@ -48,7 +48,7 @@ beforeAll(async () => {
   )
   token = await createReader(registry.url)
   const upstream = new URL(registry.url).origin
-  edge = await startEdgeServer({ vars: { PACKAGE_UPSTREAMS: upstream }, secrets: { PACKAGE_TOKENS: JSON.stringify({ [upstream]: token }) } })
+  edge = await startEdgeServer({ vars: { PACKAGE_UPSTREAMS: upstream, EMAIL_DELIVERY: 'dev-mailbox' }, secrets: { PACKAGE_TOKENS: JSON.stringify({ [upstream]: token }) } })
   await makeRepo(join(root, 'repos', 'uses-private.git'), {
     files: [
       { path: 'package.json', content: `${JSON.stringify({ name: 'uses-private', version: '1.0.0', dependencies: { '@private/pkg': '1.0.0' } }, null, 2)}\n` },
@@ -103,6 +103,11 @@ describe('packages through the edge', () => {
       ),
     )
     const page = await context.newPage()
+    // The edge lends its registry token to signed-in users only.
+    await page.goto(edge.url)
+    const packument = `${edge.url}/api/packages/http/127.0.0.1:${new URL(registry.url).port}/@private%2fpkg`
+    expect(await page.evaluate((url) => fetch(url).then(async (r) => `${r.status} ${((await r.json()) as { error: { message: string } }).error.message}`), packument)).toMatch(/^401 Sign in to install from/)
+    await signInByEmail(page, edge.url, 'reader@example.com')
     await importThroughUi(page, edge.url, `${git.url}/uses-private.git`, 'uses-private')
 
     await page.keyboard.press('Control+j')

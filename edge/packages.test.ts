@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it, inject } from 'vitest'
 import { createApp } from './app'
+import { browser, signInByEmail } from './test/browser'
 
 declare module 'vitest' {
   // Provided by the globalSetup e2e/support/package-upstream.ts (which declares them for Node).
@@ -20,9 +21,18 @@ const TOKEN = 'edge-secret-7f3a9c'
 /** The proxy URL for an upstream URL. */
 const via = (url: string) => `${edge}/api/packages/${url.replace('://', '/')}`
 
-/** Calls the edge app with the package proxy configured by `vars` (the upstream allowed unless said otherwise). */
-function call(url: string, init: RequestInit = {}, vars: Record<string, string> = {}): Promise<Response> {
-  return Promise.resolve(createApp().request(url, init, { ...env, PACKAGE_UPSTREAMS: upstream, ...vars }))
+/**
+ * Calls the edge app with the package proxy configured by `vars` (the upstream allowed unless said
+ * otherwise), as a signed-in user unless `signedIn` is false.
+ */
+async function call(url: string, init: RequestInit = {}, vars: Record<string, string> = {}, { signedIn = true } = {}): Promise<Response> {
+  const headers = new Headers(init.headers)
+  if (signedIn) {
+    const b = browser()
+    await signInByEmail(b, `reader-${crypto.randomUUID()}@example.com`)
+    headers.set('cookie', `coder_session=${b.jar.get('coder_session')}`)
+  }
+  return createApp().request(url, { ...init, headers }, { ...env, PACKAGE_UPSTREAMS: upstream, ...vars })
 }
 
 type Echo = { method: string; url: string; headers: Record<string, string> }
@@ -117,6 +127,14 @@ describe('which upstreams the proxy reaches', () => {
 })
 
 describe('tokens stay at the edge', () => {
+  it('lends its token to signed-in users only; an upstream it holds no token for needs no account', async () => {
+    const refused = await call(via(`${upstream}/echo/private`), {}, { PACKAGE_TOKENS: JSON.stringify({ [upstream]: TOKEN }) }, { signedIn: false })
+    expect(refused.status).toBe(401)
+    expect((await errorOf(refused)).message).toBe(`Sign in to install from ${upstream}: this server holds its token and lends it only to signed-in users`)
+    const open = await call(via(`${upstream}/echo/public`), {}, {}, { signedIn: false })
+    expect(open.status).toBe(200)
+  })
+
   it('adds the PACKAGE_TOKENS token upstream in place of the tab’s Authorization', async () => {
     const res = await call(via(`${upstream}/echo/private`), { headers: { authorization: 'Bearer tab-token' } }, { PACKAGE_TOKENS: JSON.stringify({ [upstream]: TOKEN }) })
     expect(((await res.json()) as Echo).headers.authorization).toBe(`Bearer ${TOKEN}`)

@@ -76,6 +76,8 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
     if (value !== undefined) headers.set(name, value)
   }
   const token = tokenFor(c.env, target)
+  // The edge's token is lent to signed-in users only: anyone else could read a private registry through it.
+  if (token && !c.get('user')) throw new ApiError(401, 'unauthorized', `Sign in to install from ${target.origin}: this server holds its token and lends it only to signed-in users`)
   if (token) headers.set('authorization', /\s/.test(token) ? token : `Bearer ${token}`)
   else if (c.req.header('authorization')) headers.set('authorization', c.req.header('authorization')!)
 

@@ -30,3 +30,18 @@ export async function openFromTree(page: Page, path: string): Promise<void> {
   await expect.poll(() => activeTab(page)).toBe(path.split('/').pop())
   await expect.poll(() => page.locator('.editor-host .cm-content').getAttribute('aria-label')).toBe(`Edit ${path}`)
 }
+
+/** Signs in on the edge at `appUrl` with an e-mailed link, read from the local stack's dev mailbox, and comes back to `appUrl`. */
+export async function signInByEmail(page: Page, appUrl: string, email: string): Promise<void> {
+  await page.goto(appUrl)
+  await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Sign in' })
+  await dialog.getByLabel('E-mail').fill(email)
+  await dialog.getByRole('button', { name: 'Email me a link' }).click()
+  await expect.poll(() => dialog.getByRole('status').textContent()).toContain(`We sent a sign-in link to ${email}`)
+  await page.goto(`${appUrl}/api/dev/mailbox`)
+  await page.getByRole('link', { name: /\/api\/auth\/email\/verify\?token=/ }).first().click()
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(`${appUrl}/`)
+  await expect.poll(() => page.locator('header.top').getByRole('button', { name: new RegExp(email.replace(/[.]/g, '\\.')) }).count(), { timeout: 30_000 }).toBe(1)
+}
