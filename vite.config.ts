@@ -182,7 +182,8 @@ export default defineConfig({
           setupFiles: ['edge/test/apply-migrations.ts'],
           // A real HTTP upstream on 127.0.0.1 for the package proxy (edge/packages.test.ts).
           // …and the GitHub stand-in for sign-in, the git proxy and the REST routes.
-          globalSetup: ['e2e/support/package-upstream.ts', 'e2e/support/github-standin.ts'],
+          // …and the Stripe stand-in for buying credits (edge/stripe.test.ts).
+          globalSetup: ['e2e/support/package-upstream.ts', 'e2e/support/github-standin.ts', 'e2e/support/stripe-standin.ts', 'e2e/support/model-standin.ts'],
         },
         plugins: [
           cloudflareTest(async () => {

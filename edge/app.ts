@@ -5,15 +5,18 @@ import type { AppEnv } from './env'
 import { ApiError, codeForStatus, type ApiErrorBody } from './errors'
 import { createHealthRoutes } from './health'
 import { createRunRoutes } from './runs'
+import { createModelRoutes } from './models'
+import { createCreditRoutes } from './ledger'
 import { createGitHubRoutes } from './github'
 import { createGitHostRoutes, createGitProxyRoutes, GIT_PATH } from './git-proxy'
 import { csrfMiddleware } from './auth/csrf'
 import { createAuthRoutes, createDevMailboxRoutes } from './auth/routes'
 import { sessionMiddleware } from './auth/sessions'
 import { createPackageRoutes, PACKAGES_PATH } from './packages'
+import { createCheckoutRoutes, createStripeWebhookRoutes } from './stripe'
 
 /** Routes called by other services, which prove who they are with signatures rather than an Origin. */
-const WEBHOOK_PATHS: string[] = []
+const WEBHOOK_PATHS: string[] = ['/api/stripe/webhook']
 
 /** Builds the edge app: security headers, the API routes, JSON 404s and the one error boundary. */
 export function createApp(): Hono<AppEnv> {
@@ -25,6 +28,8 @@ export function createApp(): Hono<AppEnv> {
   // Who is signed in, for every API route; state-changing calls only from our own pages.
   app.use('/api/*', sessionMiddleware(), csrfMiddleware((path) => WEBHOOK_PATHS.includes(path)))
   app.use(`${GIT_PATH}/*`, sessionMiddleware())
+  // The model APIs (OpenAI- and Anthropic-compatible) for the signed-in user's tab, metered and charged.
+  app.use('/v1/*', sessionMiddleware(), csrfMiddleware())
 
   app.route('/api/health', createHealthRoutes())
   app.route('/api/auth', createAuthRoutes())
@@ -32,7 +37,11 @@ export function createApp(): Hono<AppEnv> {
   app.route('/api/git', createGitHostRoutes())
   app.route('/api/github', createGitHubRoutes())
   app.route('/api/runs', createRunRoutes())
+  app.route('/api/credits', createCreditRoutes())
+  app.route('/api/credits', createCheckoutRoutes())
+  app.route('/api/stripe', createStripeWebhookRoutes())
   app.route(GIT_PATH, createGitProxyRoutes())
+  app.route('/v1', createModelRoutes())
   app.route(PACKAGES_PATH, createPackageRoutes())
 
   app.notFound((c) =>

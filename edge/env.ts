@@ -1,4 +1,5 @@
 import type { SessionUser } from './auth/sessions'
+import type { LedgerAccount } from './ledger/account'
 
 /** The bindings wrangler.toml gives the edge worker; the one place their names and types live. */
 export interface Env {
@@ -6,6 +7,12 @@ export interface Env {
   KV: KVNamespace
   ARTIFACTS: R2Bucket
   ASSETS: Fetcher
+  /** Each user's credit ledger: one Durable Object per user (edge/ledger). */
+  LEDGER: DurableObjectNamespace<LedgerAccount>
+  /** Credits a new user is granted once on sign-up (e.g. "5"; "0" or unset: none). */
+  STARTER_CREDITS?: string
+  /** "on" opens POST /api/credits/bench for the ledger-debits benchmark; nothing else sets it. */
+  LEDGER_BENCH?: string
   APP_VERSION: string
   /**
    * Package upstreams the proxy (/api/packages) may reach: http(s) origins or URL prefixes,
@@ -33,12 +40,23 @@ export interface Env {
   GIT_TRANSFER_SECONDS?: string
   GIT_MAX_PUSH_BYTES?: string
   GIT_MAX_FETCH_BYTES?: string
+  /** Model upstreams (JSON: `[{ name, format: 'openai'|'anthropic', baseUrl, models: ['gpt-*'] }]`), prices in credits per million tokens (JSON: `{ "gpt-4o": { input, output } }`), and the upstreams' keys (a secret, JSON: `{ name: key }`). */
+  MODEL_UPSTREAMS?: string
+  MODEL_PRICES?: string
+  MODEL_KEYS?: string
   /** Largest run artifact in bytes (10 MB when unset). */
   RUN_ARTIFACT_MAX_BYTES?: string
   /** 32 random bytes, base64 (a Worker secret): the AES-GCM key for stored GitHub tokens. */
   TOKEN_KEY?: string
   /** How sign-in e-mails are sent: `dev-mailbox` (the local stack: logged and shown at /api/dev/mailbox); unset: e-mail sign-in is off. */
   EMAIL_DELIVERY?: string
+  /** Credit packs for sale (JSON: `[{ "id": "small", "credits": 10, "amount": 1000, "currency": "usd", "name": "10 credits" }]`, amount in cents). */
+  CREDIT_PACKS?: string
+  /** Stripe's API base (default https://api.stripe.com; locally, the stand-in in standins/stripe). */
+  STRIPE_API_URL?: string
+  /** Secrets: the Stripe API key (`sk_…`) and the webhook endpoint's signing secret (`whsec_…`); buying credits is off while unset. */
+  STRIPE_SECRET_KEY?: string
+  STRIPE_WEBHOOK_SECRET?: string
 }
 
 /** Hono's environment type for apps and handlers running on these bindings. */

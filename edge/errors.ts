@@ -4,6 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 export type ApiErrorCode =
   | 'bad_request'
   | 'unauthorized'
+  /** Not enough credits for what was asked. */
+  | 'payment_required'
   | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
@@ -37,6 +39,7 @@ export class ApiError extends Error {
 const codeByStatus: Partial<Record<number, ApiErrorCode>> = {
   400: 'bad_request',
   401: 'unauthorized',
+  402: 'payment_required',
   403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',

@@ -3,6 +3,8 @@ import { createApp } from './app'
 import type { Env } from './env'
 
 export type { Env } from './env'
+/** Durable Object classes the runtime instantiates by name (wrangler.toml [[durable_objects.bindings]]). */
+export { LedgerAccount } from './ledger'
 
 const app = createApp()
 

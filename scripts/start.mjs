@@ -6,9 +6,11 @@
 //   4. the GitHub stand-in (standins/github, a local GitHub for sign-in, repos and pull requests),
 //      unless GITHUB_CLIENT_ID is set: then the edge uses the real GitHub with the OAuth app in
 //      GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET (and GITHUB_WEB_URL/GITHUB_API_URL for Enterprise)
+//   5. the model stand-in (standins/models: scripted OpenAI- and Anthropic-compatible replies) and
+//      the Stripe stand-in (standins/stripe: Checkout with a Pay button, signed webhooks to the edge)
 // Sign-in e-mails go to the edge's log and the dev mailbox page (/api/dev/mailbox).
-// Ports: PORT (IDE, 5173), EDGE_PORT (8787), GITHUB_PORT (stand-in, 8788); CODER_EDGE_URL
-// overrides the edge URL the proxy uses.
+// Ports: PORT (IDE, 5173), EDGE_PORT (8787), GITHUB_PORT (stand-in, 8788), MODELS_PORT (8789),
+// STRIPE_PORT (12111); CODER_EDGE_URL overrides the edge URL the proxy uses.
 // Ctrl-C / SIGTERM, or either server dying, stops both, workerd included.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -24,6 +26,10 @@ const edgeUrl = process.env.CODER_EDGE_URL || `http://${host}:${edgePort}`
 const ideUrl = `http://${host}:${idePort}`
 const persistTo = join(root, '.coder-local', 'state')
 const githubPort = Number(process.env.GITHUB_PORT || 8788)
+const modelsPort = Number(process.env.MODELS_PORT || 8789)
+const stripePort = Number(process.env.STRIPE_PORT || 12111)
+const modelsUrl = `http://${host}:${modelsPort}`
+const stripeUrl = `http://${host}:${stripePort}`
 const realGitHub = Boolean(process.env.GITHUB_CLIENT_ID)
 const githubUrl = realGitHub ? process.env.GITHUB_WEB_URL || 'https://github.com' : `http://${host}:${githubPort}`
 const readyTimeoutMs = 120_000
@@ -174,7 +180,18 @@ const edgeVars = {
   GITHUB_API_URL: realGitHub ? process.env.GITHUB_API_URL || 'https://api.github.com' : `${githubUrl}/api/v3`,
   GITHUB_CLIENT_ID: realGitHub ? process.env.GITHUB_CLIENT_ID : 'standin-client-id',
   GITHUB_CLIENT_SECRET: realGitHub ? process.env.GITHUB_CLIENT_SECRET || '' : 'standin-client-secret',
+  MODEL_UPSTREAMS: JSON.stringify([
+    { name: 'standin-openai', format: 'openai', baseUrl: `${modelsUrl}/v1`, models: ['*'] },
+    { name: 'standin-anthropic', format: 'anthropic', baseUrl: modelsUrl, models: ['*'] },
+  ]),
+  MODEL_PRICES: JSON.stringify({ '*': { input: 1, output: 4 } }),
+  MODEL_KEYS: JSON.stringify({ 'standin-openai': 'sk-standin', 'standin-anthropic': 'sk-standin' }),
+  STRIPE_API_URL: stripeUrl,
+  STRIPE_SECRET_KEY: 'sk_test_standin',
+  STRIPE_WEBHOOK_SECRET: 'whsec_standin_local',
 }
+startServer('model stand-in', [join(root, 'standins', 'models', 'server.ts'), '--port', String(modelsPort)], process.env)
+startServer('Stripe stand-in', [join(root, 'standins', 'stripe', 'server.ts'), '--port', String(stripePort), '--webhook', `${edgeUrl}/api/stripe/webhook`], process.env)
 if (!realGitHub) {
   startServer(
     'GitHub stand-in',
@@ -207,7 +224,7 @@ try {
   // Through the proxy: proves Vite is up and forwards to the edge.
   const proxied = await waitFor(`${ideUrl}/api/health`, deadline)
   if (!proxied.ok) log(`IDE proxy to the edge answered ${proxied.status}`)
-  console.log(`\nIDE: ${ideUrl}  Edge: ${edgeUrl}  ${realGitHub ? `GitHub: ${githubUrl}` : `GitHub stand-in: ${githubUrl} (signs you in as coder-dev)`}  Mailbox: ${ideUrl}/api/dev/mailbox\n`)
+  console.log(`\nIDE: ${ideUrl}  Edge: ${edgeUrl}  ${realGitHub ? `GitHub: ${githubUrl}` : `GitHub stand-in: ${githubUrl} (signs you in as coder-dev)`}  Mailbox: ${ideUrl}/api/dev/mailbox  Models: ${modelsUrl}  Stripe: ${stripeUrl}\n`)
 } catch (err) {
   if (!stopping) {
     log(err.message)

@@ -1,5 +1,6 @@
 /** @module Users and the identities they sign in with (GitHub, e-mail), in D1. */
 import type { Env } from '../env'
+import { grantStarterCredits } from '../ledger'
 import { decryptToken, encryptToken, randomToken } from './crypto'
 
 /** What GitHub says about the user who signed in. */
@@ -28,6 +29,7 @@ export async function upsertGitHubUser(env: Env, profile: GitHubProfile, token: 
     await env.DB.prepare('INSERT INTO users (id, email, name, login, avatar_url, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .bind(userId, taken ? null : (profile.email?.toLowerCase() ?? null), profile.name, profile.login, profile.avatarUrl, now)
       .run()
+    await grantStarterCredits(env, userId)
   } else {
     await env.DB.prepare('UPDATE users SET login = ?, avatar_url = ?, name = COALESCE(name, ?) WHERE id = ?').bind(profile.login, profile.avatarUrl, profile.name, userId).run()
   }
@@ -50,6 +52,7 @@ export async function upsertEmailUser(env: Env, email: string, signedIn: string 
   if (!userId) {
     userId = randomToken(16)
     await env.DB.prepare('INSERT INTO users (id, email, created_at) VALUES (?, ?, ?)').bind(userId, email, now).run()
+    await grantStarterCredits(env, userId)
   } else if (!owner) {
     await env.DB.prepare('UPDATE users SET email = COALESCE(email, ?) WHERE id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE email = ?)').bind(email, userId, email).run()
   }
