@@ -79,6 +79,11 @@ export function createAccount(base = ''): Account {
   const here = () => `${location.pathname}${location.search}`
 
   async function refresh() {
+    // Offline there is no one to ask (and nothing that needs an account stops working).
+    if (!navigator.onLine) {
+      setState({ status: 'unavailable', reason: 'offline' })
+      return
+    }
     try {
       const res = await fetch(`${base}/api/auth/me`, { credentials: 'same-origin', headers: { accept: 'application/json' } })
       if (!res.ok || !res.headers.get('content-type')?.includes('json')) {
@@ -99,13 +104,16 @@ export function createAccount(base = ''): Account {
   }
 
   let hosts: Promise<GitHost[]> | null = null
-  const gitHosts = () =>
-    (hosts ??= fetch(`${base}/api/git/hosts`, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+  const gitHosts = (): Promise<GitHost[]> => {
+    if (!navigator.onLine) return Promise.resolve([])
+    hosts ??= fetch(`${base}/api/git/hosts`, { credentials: 'same-origin', headers: { accept: 'application/json' } })
       .then(async (res) => (res.ok && res.headers.get('content-type')?.includes('json') ? ((await res.json()) as { hosts: GitHost[] }).hosts : []))
       .catch(() => {
         hosts = null
         return []
-      }))
+      })
+    return hosts
+  }
   const hostFor = async (repoUrl: string): Promise<{ host: GitHost; url: URL } | null> => {
     let url: URL
     try {
