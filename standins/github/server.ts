@@ -16,7 +16,6 @@ import type { AddressInfo } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { serveGitHttp } from '../git-server.ts'
 import { canRead, canWrite, handleApi } from './api.ts'
@@ -27,6 +26,7 @@ import { handleOAuth } from './oauth.ts'
 import { avatar, indexPage, issuePage, repoPage } from './pages.ts'
 import { GitHubState, type OAuthApp, type Repo, type SeedRepo, type SeedToken, type SeedUser, type WebhookTarget } from './state.ts'
 import { WebhookSender } from './webhooks.ts'
+import { runAsScript, stopOnSignals } from '../cli.ts'
 
 /** What to start the stand-in with; everything can also be added later through `state`. */
 export interface GitHubStandInOptions {
@@ -226,14 +226,7 @@ async function main(): Promise<void> {
   for (const t of state.tokens.values()) console.log(`  token for ${t.user.login}: ${t.token} (scopes: ${t.scopes.join(', ')})`)
   for (const r of state.repos.values()) console.log(`  repository ${r.owner.login}/${r.name} (${r.private ? 'private' : 'public'})`)
   for (const w of state.webhooks) console.log(`  webhooks to ${w.url}`)
-  const stop = () => void standIn.close().then(() => process.exit(0))
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  stopOnSignals(() => standIn.close())
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error)
-    process.exit(1)
-  })
-}
+runAsScript(import.meta.url, main)

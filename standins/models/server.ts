@@ -17,6 +17,7 @@ import { authorizeAnthropic, handleMessages, listAnthropicModels, sendAnthropicE
 import type { Exchange, ModelRequest } from './exchange.ts'
 import { authorizeOpenAI, handleChatCompletion, listOpenAIModels, sendOpenAIError } from './openai.ts'
 import { loadScriptDir, validateScript, type Script } from './script.ts'
+import { runAsScript, stopOnSignals } from '../cli.ts'
 
 /** What to start the stand-in with. */
 export interface ModelStandInOptions {
@@ -214,14 +215,7 @@ async function main(): Promise<void> {
   console.log(`  Anthropic base URL: ${standIn.anthropicBaseUrl}`)
   console.log(`  keys: ${values.key?.length ? values.key.join(', ') : 'any non-empty key'}`)
   console.log(`  ${standIn.scripts.length} scripts from ${values.scripts} (then the default reply)`)
-  const stop = () => void standIn.close().then(() => process.exit(0))
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  stopOnSignals(() => standIn.close())
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error)
-    process.exit(1)
-  })
-}
+runAsScript(import.meta.url, main)

@@ -16,9 +16,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { deliver, makeEvent, stripeId, type Delivery, type WebhookEndpoint } from './webhooks.ts'
+import { runAsScript, stopOnSignals } from '../cli.ts'
 
 /** A price the stand-in knows, for `line_items[i][price]`. */
 export interface SeedPrice {
@@ -401,14 +401,7 @@ async function main(): Promise<void> {
   console.log(`Stripe stand-in (local, for development and tests) on ${standIn.url}`)
   console.log(`  API:      ${standIn.url}/v1 (STRIPE_API_URL=${standIn.url}); secret keys: ${apiKeys.join(', ')}`)
   for (const w of standIn.webhooks) console.log(`  webhooks: ${w.url} signed with ${w.secret} (STRIPE_WEBHOOK_SECRET)`)
-  const stop = () => void standIn.close().then(() => process.exit(0))
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  stopOnSignals(() => standIn.close())
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error)
-    process.exit(1)
-  })
-}
+runAsScript(import.meta.url, main)
