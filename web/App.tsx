@@ -5,16 +5,18 @@ import { createEffectiveTheme, createSettings } from './settings/settings'
 
 // Each page is its own chunk: the projects page needs no editor, a project no projects page.
 const ProjectsPage = lazy(() => import('./projects/ProjectsPage').then((m) => ({ default: m.ProjectsPage })))
+const CreditsPage = lazy(() => import('./credits/CreditsPage').then((m) => ({ default: m.CreditsPage })))
 const ProjectView = lazy(() => import('./project/ProjectView').then((m) => ({ default: m.ProjectView })))
 import { SettingsDialog } from './settings/SettingsDialog'
 import { createAccount } from './account/account'
 import { AccountMenu } from './account/AccountMenu'
 
-type Route = { page: 'projects'; link?: OpenLink } | { page: 'project'; id: string }
+type Route = { page: 'projects'; link?: OpenLink } | { page: 'project'; id: string } | { page: 'credits'; sessionId: string | null }
 
 function parse(pathname: string, search: string): Route {
   const m = /^\/p\/([\w-]+)\/?$/.exec(pathname)
   if (m) return { page: 'project', id: m[1] }
+  if (/^\/credits(\/success)?\/?$/.test(pathname)) return { page: 'credits', sessionId: new URLSearchParams(search).get('session_id') }
   const link = parseOpenLink(pathname, search)
   return link ? { page: 'projects', link } : { page: 'projects' }
 }
@@ -34,7 +36,7 @@ export function App(props: { client: WorkspaceClient }) {
   if (first.page === 'project') void props.client.rpc.call('openProject', { projectId: first.id }).catch(() => undefined)
 
   const go = (r: Route, replace = false) => {
-    const url = r.page === 'project' ? `/p/${r.id}` : '/'
+    const url = r.page === 'project' ? `/p/${r.id}` : r.page === 'credits' ? '/credits' : '/'
     if (replace) history.replaceState(null, '', url)
     else history.pushState(null, '', url)
     setRoute(r)
@@ -48,12 +50,12 @@ export function App(props: { client: WorkspaceClient }) {
 
   return (
     <div class="app">
-      <Show when={route().page === 'projects'}>
+      <Show when={route().page === 'projects' || route().page === 'credits'}>
         <header class="top">
           <a href="/" class="logo" onClick={(e) => (e.preventDefault(), go({ page: 'projects' }))}>Coder</a>
           <span class="spacer" />
           <button type="button" onClick={() => setShowSettings(true)}>Settings</button>
-          <AccountMenu account={account} />
+          <AccountMenu account={account} openCredits={() => go({ page: 'credits', sessionId: null })} />
         </header>
       </Show>
       <Show when={fatal()}>
@@ -65,6 +67,9 @@ export function App(props: { client: WorkspaceClient }) {
         <SettingsDialog settings={settings()} save={save} close={() => setShowSettings(false)} />
       </Show>
       <Switch>
+        <Match when={route().page === 'credits' && (route() as { sessionId: string | null })}>
+          {(r) => <CreditsPage account={account} sessionId={r().sessionId} />}
+        </Match>
         <Match when={route().page === 'projects' && (route() as { link?: OpenLink })}>
           {(r) => <ProjectsPage client={props.client} settings={settings()} account={account} link={r().link} open={(id, replace) => go({ page: 'project', id }, replace)} />}
         </Match>

@@ -3,7 +3,7 @@ import { Modal } from '../ui/Modal'
 import type { Account, AccountUser } from './account'
 
 /** The account corner of a header bar: "Sign in", or the user's avatar with a menu to sign out. */
-export function AccountMenu(props: { account: Account }) {
+export function AccountMenu(props: { account: Account; openCredits?: () => void }) {
   const [dialog, setDialog] = createSignal(false)
   const [menu, setMenu] = createSignal(false)
   const [error, setError] = createSignal<string | null>(null)
@@ -28,6 +28,7 @@ export function AccountMenu(props: { account: Account }) {
               <Show when={menu()}>
                 <div class="account-menu" role="menu" aria-label="Account" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
                   <p class="hint">Signed in as <strong>{label(user())}</strong></p>
+                  <button type="button" role="menuitem" onClick={() => (setMenu(false), props.openCredits ? props.openCredits() : location.assign('/credits'))}>Credits and usage</button>
                   <button type="button" role="menuitem" onClick={() => (setMenu(false), setTokens(true))}>Git host tokens…</button>
                   <button type="button" role="menuitem" onClick={() => void signOut(false)}>Sign out</button>
                   <button type="button" role="menuitem" onClick={() => void signOut(true)}>Sign out everywhere</button>

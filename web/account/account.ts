@@ -125,7 +125,11 @@ export function createAccount(base = ''): Account {
     return host ? { host, url } : null
   }
 
-  void refresh()
+  // Once the page is idle: the sign-in check is not needed to edit or run anything, and a page
+  // that has just started (maybe in a new process) may not know yet that the browser is offline.
+  const first = () => void refresh()
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(first, { timeout: 2000 })
+  else setTimeout(first, 500)
   window.addEventListener('online', () => void refresh())
   // Another tab signed in or out.
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('coder-account') : null
