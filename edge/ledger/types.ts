@@ -1,12 +1,6 @@
-/** What kind of transaction an entry is; the kind gives the direction money moves. */
-export type EntryKind = 'purchase' | 'grant' | 'refund' | 'hold' | 'capture' | 'release'
+import type { EntryKind, LedgerBalance, LedgerMeta, LedgerTransaction, LedgerUsage } from '../../shared/credits'
 
-/** Where a cost came from, for the usage views. */
-export interface LedgerMeta {
-  model?: string
-  project?: string
-  runId?: string
-}
+export type { EntryKind, LedgerBalance, LedgerMeta, LedgerTransaction, LedgerUsage }
 
 export interface LedgerEntryInput {
   kind: EntryKind
@@ -32,35 +26,6 @@ export interface LedgerResult {
 
 /** What the account object answers: a result, or a refusal the caller turns into an `ApiError`. */
 export type LedgerOutcome = ({ ok: true } & LedgerResult) | { ok: false; status: 402 | 404 | 409; code: 'payment_required' | 'not_found' | 'conflict'; message: string }
-
-export interface LedgerBalance {
-  availableMicros: number
-  heldMicros: number
-  spentMicros: number
-}
-
-export interface LedgerTransaction {
-  /** The position in the user's ledger; pass it as `before` for the next page. */
-  seq: number
-  id: string
-  kind: EntryKind
-  ref: string
-  holdRef?: string
-  amountMicros: number
-  shortfallMicros?: number
-  memo: string | null
-  meta: LedgerMeta
-  createdAt: number
-}
-
-export interface LedgerUsage {
-  since: number
-  totalMicros: number
-  byDay: Array<{ day: string; spentMicros: number }>
-  byModel: Array<{ model: string | null; spentMicros: number }>
-  byProject: Array<{ project: string | null; spentMicros: number }>
-  byRun: Array<{ runId: string | null; spentMicros: number }>
-}
 
 export interface LedgerAudit {
   /** Sequence numbers of transactions whose entries do not sum to zero. */

@@ -1,10 +1,9 @@
 /** @module The credits API as the page uses it: balance, packs, checkout, usage and history (all at the edge). */
+import type { LedgerBalance, LedgerTransaction, LedgerUsage } from '../../shared/credits'
 
-export interface Balance {
-  availableMicros: number
-  heldMicros: number
-  spentMicros: number
-}
+export type Balance = LedgerBalance
+export type Usage = LedgerUsage
+export type Transaction = LedgerTransaction
 
 export interface CreditPack {
   id: string
@@ -13,25 +12,6 @@ export interface CreditPack {
   amount: number
   currency: string
   name: string
-}
-
-export interface Usage {
-  since: number
-  totalMicros: number
-  byDay: Array<{ day: string; spentMicros: number }>
-  byModel: Array<{ model: string | null; spentMicros: number }>
-  byProject: Array<{ project: string | null; spentMicros: number }>
-  byRun: Array<{ runId: string | null; spentMicros: number }>
-}
-
-export interface Transaction {
-  seq: number
-  kind: 'purchase' | 'grant' | 'refund' | 'hold' | 'capture' | 'release'
-  amountMicros: number
-  shortfallMicros?: number
-  memo: string | null
-  meta: { model?: string; project?: string; runId?: string }
-  createdAt: number
 }
 
 export interface CheckoutStatus {
