@@ -128,9 +128,9 @@ export default defineConfig({
     host: '127.0.0.1',
     headers: isolation,
     strictPort: false,
-    // The edge (wrangler dev) owns /api and /git; `npm start` sets CODER_EDGE_URL from EDGE_PORT.
+    // The edge (wrangler dev) owns /api, /git and the model proxy /v1; `npm start` sets CODER_EDGE_URL from EDGE_PORT.
     proxy: Object.fromEntries(
-      ['/api/', '/git/'].map((prefix) => [prefix, { target: process.env.CODER_EDGE_URL || 'http://127.0.0.1:8787', ws: true }]),
+      ['/api/', '/git/', '/v1/'].map((prefix) => [prefix, { target: process.env.CODER_EDGE_URL || 'http://127.0.0.1:8787', ws: true }]),
     ),
   },
   preview: { host: '127.0.0.1', headers: isolation },
@@ -158,7 +158,8 @@ export default defineConfig({
           include: ['worker/**/*.test.ts', 'shared/**/*.case.test.ts', 'web/**/*.browser.test.ts'],
           exclude: ['**/*.node.test.ts'],
           testTimeout: 60_000,
-          globalSetup: ['e2e/support/global-setup.ts'],
+          // …and the model stand-ins, for the model providers' contract suite over CORS (worker/models).
+          globalSetup: ['e2e/support/global-setup.ts', 'e2e/support/model-standin.ts'],
           browser: {
             enabled: true,
             headless: true,

@@ -46,12 +46,17 @@ export function sendAnthropicError(ex: Exchange, status: number, message: string
 export function authorizeAnthropic(ex: Exchange, accept: (key: string) => boolean): boolean {
   const headers = ex.req.headers
   const key = String(headers['x-api-key'] ?? '').trim() || (/^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ''))?.[1]?.trim() ?? '')
-  if (!key) {
+  if (!key && !accept('')) {
     sendAnthropicError(ex, 401, 'x-api-key header is required')
     return false
   }
   if (!accept(key)) {
     sendAnthropicError(ex, 401, 'invalid x-api-key')
+    return false
+  }
+  // Anthropic refuses calls from a web page unless the client says it knows the key is exposed there.
+  if (headers.origin && headers['anthropic-dangerous-direct-browser-access'] !== 'true') {
+    sendAnthropicError(ex, 401, "CORS requests must set 'anthropic-dangerous-direct-browser-access' header")
     return false
   }
   if (!headers['anthropic-version']) {
@@ -101,7 +106,8 @@ function readFacts(ex: Exchange, body: unknown): (RequestFacts & { body: Message
     return null
   }
   const messages = request.messages as { role?: unknown; content?: unknown }[]
-  const lastUser = [...messages].reverse().find((m) => m?.role === 'user')
+  // Tool results travel in user turns here; like OpenAI's `tool` messages they are not the user's text.
+  const lastUser = [...messages].reverse().find((m) => m?.role === 'user' && contentText(m.content))
   return {
     api: 'anthropic',
     model: request.model,

@@ -33,11 +33,11 @@ export function sendOpenAIError(ex: Exchange, status: number, message: string, p
   sendJson(ex, status, errorBody(status, message, param, code), { 'x-request-id': `req_standin_${ex.record.seq}`, ...headers })
 }
 
-/** Whether the request carries a usable key (`Authorization: Bearer <key>`); answers 401 when not. */
+/** Whether the request carries a usable key (`Authorization: Bearer <key>`; `accept('')` says whether none will do); answers 401 when not. */
 export function authorizeOpenAI(ex: Exchange, accept: (key: string) => boolean): boolean {
   const header = String(ex.req.headers.authorization ?? '')
   const key = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? ''
-  if (key && accept(key)) return true
+  if (accept(key)) return true
   const message = key
     ? `Incorrect API key provided: ${key.length > 8 ? `${key.slice(0, 3)}…${key.slice(-4)}` : '***'}. This is the model stand-in; use a configured key.`
     : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."

@@ -11,7 +11,7 @@ export interface ScriptMatch {
   api?: Api
   /** The request's `model` equals this. */
   model?: string
-  /** The last user message's text contains this (case-sensitive). */
+  /** The last user message's text contains this (case-sensitive). Tool results are not user text (an Anthropic user turn of only tool results is skipped). */
   contains?: string
   /** The last user message's text matches this regular expression (JavaScript syntax, no flags). */
   regex?: string

@@ -30,7 +30,7 @@ describe('the example scripts', () => {
     expect(standIn.requests.map((r) => r.script)).toEqual(['read a file, then answer', 'answer after the tool result'])
   })
 
-  test('drive the same conversation on Anthropic, and the default reply answers anything else', async () => {
+  test('drive the same conversation on Anthropic (tool results are not the user’s text), and the default reply answers anything else', async () => {
     const client = new Anthropic({ baseURL: standIn.anthropicBaseUrl, apiKey: 'any', maxRetries: 0 })
     const tools = [{ name: 'read_file', input_schema: { type: 'object' as const, properties: {} } }]
     const first = await client.messages.create({ model: 'claude-x', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Summarise the README' }] })
@@ -43,7 +43,7 @@ describe('the example scripts', () => {
       messages: [
         { role: 'user', content: 'Summarise the README' },
         { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.type === 'tool_use' ? use.id : '', content: '# hello' }, { type: 'text', text: 'README above' }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.type === 'tool_use' ? use.id : '', content: '# hello' }] },
       ],
     })
     expect(second.content).toEqual([{ type: 'text', text: 'The README says hello. Anything else?' }])
@@ -83,6 +83,18 @@ describe('keys and bad input', () => {
     }
   })
 
+  test('open: a request without a key is answered, as a local server answers it; a wrong key is still refused', async () => {
+    const standIn = await startModelStandIn({ keys: ['good'], open: true })
+    try {
+      const noKey = await fetch(`${standIn.openaiBaseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }) })
+      expect(noKey.status).toBe(200)
+      const wrong = await fetch(`${standIn.openaiBaseUrl}/models`, { headers: { authorization: 'Bearer wrong' } })
+      expect(wrong.status).toBe(401)
+    } finally {
+      await standIn.close()
+    }
+  })
+
   test('a malformed script file fails the start with its name and the reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'model-scripts-'))
     try {
@@ -94,6 +106,50 @@ describe('keys and bad input', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('CORS, as the real APIs answer it', () => {
+  let standIn: ModelStandIn
+  beforeAll(async () => {
+    standIn = await startModelStandIn({ keys: ['good'], scripts: [{ match: { contains: 'rate limit me' }, reply: { error: { status: 429, retryAfter: 3 } } }] })
+  })
+  afterAll(() => standIn.close())
+  const page = 'http://localhost:5173'
+
+  test('a preflight from another origin is allowed the headers both clients and Coder send, and is not logged', async () => {
+    const before = standIn.requests.length
+    const headers = 'authorization, x-api-key, anthropic-version, anthropic-dangerous-direct-browser-access, content-type, coder-project, coder-run, coder-run-budget'
+    const res = await fetch(`${standIn.url}/v1/messages`, { method: 'OPTIONS', headers: { origin: page, 'access-control-request-method': 'POST', 'access-control-request-headers': headers } })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-methods')).toMatch(/POST/)
+    const allowed = res.headers.get('access-control-allow-headers')!.split(/,\s*/)
+    for (const h of headers.split(', ')) expect(allowed).toContain(h)
+    expect(standIn.requests.length).toBe(before)
+  })
+
+  test('answers, errors included, let the page read them and their retry-after', async () => {
+    const ok = await fetch(`${standIn.openaiBaseUrl}/models`, { headers: { origin: page, authorization: 'Bearer good' } })
+    expect(ok.headers.get('access-control-allow-origin')).toBe('*')
+    const limited = await fetch(`${standIn.openaiBaseUrl}/chat/completions`, { method: 'POST', headers: { origin: page, authorization: 'Bearer good' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'rate limit me' }] }) })
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('access-control-allow-origin')).toBe('*')
+    expect(limited.headers.get('access-control-expose-headers')).toMatch(/retry-after/)
+    expect(limited.headers.get('retry-after')).toBe('3')
+  })
+
+  test('Anthropic refuses a page that does not set anthropic-dangerous-direct-browser-access, as the real API does', async () => {
+    const call = (extra: Record<string, string>) =>
+      fetch(`${standIn.url}/v1/messages`, {
+        method: 'POST',
+        headers: { origin: page, 'x-api-key': 'good', 'anthropic-version': '2023-06-01', 'content-type': 'application/json', ...extra },
+        body: JSON.stringify({ model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      })
+    const refused = await call({})
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ error: { type: 'authentication_error', message: expect.stringMatching(/anthropic-dangerous-direct-browser-access/) } })
+    expect((await call({ 'anthropic-dangerous-direct-browser-access': 'true' })).status).toBe(200)
   })
 })
 

@@ -6,8 +6,9 @@
  * - OpenAI at `/v1/chat/completions` and `/v1/models` (`new OpenAI({ baseURL: openaiBaseUrl })`);
  * - Anthropic at `/v1/messages` and `/v1/models` (`new Anthropic({ baseURL: anthropicBaseUrl })`);
  * - a page at `/` listing the recent requests.
+ * Like the real APIs it answers CORS, so a page on another origin can call it straight from the tab.
  *
- * CLI: `node standins/models/server.ts [--port 8789] [--scripts dir] [--key k]…`.
+ * CLI: `node standins/models/server.ts [--port 8789] [--scripts dir] [--key k]… [--open]`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -29,6 +30,8 @@ export interface ModelStandInOptions {
   scriptDir?: string
   /** Accepted API keys (both APIs); default any non-empty key. */
   keys?: string[]
+  /** Also answer requests that carry no key, as a local server (Ollama, llama.cpp) does; a wrong key is still refused. */
+  open?: boolean
   /** The clock (ms since epoch), for `created` fields and the log; default `Date.now`. */
   now?: () => number
 }
@@ -51,6 +54,28 @@ export interface ModelStandIn {
   close(): Promise<void>
 }
 
+/**
+ * CORS as OpenAI's and Anthropic's APIs answer it: any origin, the headers their clients send
+ * (and Coder's own), and the error headers a client needs to read (retry-after).
+ */
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Headers': [
+    'authorization',
+    'content-type',
+    'accept',
+    'x-api-key',
+    'anthropic-version',
+    'anthropic-beta',
+    'anthropic-dangerous-direct-browser-access',
+    'coder-project',
+    'coder-run',
+    'coder-run-budget',
+  ].join(', '),
+  'Access-Control-Expose-Headers': 'retry-after, retry-after-ms, request-id, x-request-id',
+}
+
 /** The models `GET /v1/models` lists besides those scripts name. */
 const BASE_MODELS = ['standin-gpt', 'standin-claude']
 
@@ -62,13 +87,15 @@ export async function startModelStandIn(options: ModelStandInOptions = {}): Prom
     ...(options.scriptDir ? loadScriptDir(options.scriptDir) : []),
   ]
   const keys = options.keys
-  const accept = (key: string) => (keys ? keys.includes(key) : key.length > 0)
+  const accept = (key: string) => (key === '' ? options.open === true : keys ? keys.includes(key) : true)
   const requests: ModelRequest[] = []
   const inFlight = new Set<Promise<void>>()
   let url = ''
 
   const server = createServer((req, res) => {
-    // The page is not a model request: it stays out of the log it shows.
+    for (const [name, value] of Object.entries(CORS)) res.setHeader(name, value)
+    // Preflights and the page are not model requests: they stay out of the log.
+    if (req.method === 'OPTIONS') return void res.writeHead(204, { 'Access-Control-Max-Age': '600' }).end()
     if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/') return sendPage(res, requests, url)
     const record: ModelRequest = {
       seq: requests.length + 1,
@@ -207,13 +234,14 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '8789' },
       scripts: { type: 'string', default: fileURLToPath(new URL('./scripts', import.meta.url)) },
       key: { type: 'string', multiple: true },
+      open: { type: 'boolean', default: false },
     },
   })
-  const standIn = await startModelStandIn({ port: Number(values.port), scriptDir: values.scripts, keys: values.key })
+  const standIn = await startModelStandIn({ port: Number(values.port), scriptDir: values.scripts, keys: values.key, open: values.open })
   console.log(`Model stand-in (local, for development and tests) on ${standIn.url}`)
   console.log(`  OpenAI base URL:    ${standIn.openaiBaseUrl}`)
   console.log(`  Anthropic base URL: ${standIn.anthropicBaseUrl}`)
-  console.log(`  keys: ${values.key?.length ? values.key.join(', ') : 'any non-empty key'}`)
+  console.log(`  keys: ${values.key?.length ? values.key.join(', ') : 'any non-empty key'}${values.open ? ', or none' : ''}`)
   console.log(`  ${standIn.scripts.length} scripts from ${values.scripts} (then the default reply)`)
   stopOnSignals(() => standIn.close())
 }

@@ -38,6 +38,7 @@ const Palette = lazy(() => import('./Palette').then((m) => ({ default: m.Palette
 const TestsPanel = lazy(() => import('./TestsPanel').then((m) => ({ default: m.TestsPanel })))
 // xterm and the shell load with the panel's first showing, not with the IDE.
 const PreviewPane = lazy(() => import('./PreviewPane').then((m) => ({ default: m.PreviewPane })))
+const AgentPanel = lazy(() => import('../agent/AgentPanel').then((m) => ({ default: m.AgentPanel })))
 const Terminals = lazy(() => import('../terminal').then((m) => ({ default: m.Terminals })))
 
 /** How a file runs in the terminal (`rel`: its path as typed there), or null when it does not. */
@@ -123,6 +124,10 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
   createEffect(() => layout().panelVisible && setPanelMounted(true))
   const [previewMounted, setPreviewMounted] = createSignal(false)
   createEffect(() => layout().panelVisible && layout().panel === 'preview' && setPreviewMounted(true))
+  const [agentMounted, setAgentMounted] = createSignal(false)
+  /** Bumped by "Agent: New Task…": the panel focuses its task box each time. */
+  const [agentFocus, setAgentFocus] = createSignal(0)
+  createEffect(() => layout().panelVisible && layout().panel === 'agent' && setAgentMounted(true))
   const [terminalMounted, setTerminalMounted] = createSignal(false)
   createEffect(() => layout().panelVisible && layout().panel === 'terminal' && setTerminalMounted(true))
 
@@ -220,6 +225,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     { id: 'terminal', title: 'View: Show Terminal', keys: 'Ctrl-Backquote', run: () => withTerminals((t) => t.focus()) },
     { id: 'sidebar', title: 'View: Toggle Sidebar', keys: 'Mod-b', run: () => update({ sidebarVisible: !layout().sidebarVisible }) },
     { id: 'panel', title: 'View: Toggle Panel', keys: 'Mod-j', run: () => update({ panelVisible: !layout().panelVisible }) },
+    { id: 'agent', title: 'Agent: New Task…', run: () => (update({ panelVisible: true, panel: 'agent' }), setAgentFocus((n) => n + 1)) },
     { id: 'save', title: 'File: Save', keys: 'Mod-s', run: () => session.saveThroughEditor() },
     { id: 'saveAll', title: 'File: Save All', keys: 'Mod-Alt-s', run: () => session.saveAll() },
     { id: 'close', title: 'View: Close Editor', keys: 'Mod-w', run: () => session.close() },
@@ -430,8 +436,10 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
                   <PreviewPane projectId={props.projectId} />
                 </Show>
               </div>
-              <div class="panel-body" data-slot="agent" style={{ display: layout().panel === 'agent' ? 'block' : 'none' }}>
-                <p class="hint">MechaCoder’s live feed appears here when you hand it a task.</p>
+              <div class="panel-body" data-slot="agent" style={{ display: layout().panel === 'agent' ? 'flex' : 'none' }}>
+                <Show when={agentMounted()}>
+                  <AgentPanel projectId={props.projectId} projectName={model.info()?.name ?? props.projectId} env={registryEnv} author={() => props.settings.author} focusTask={agentFocus} />
+                </Show>
               </div>
             </section>
           </Show>

@@ -1,9 +1,13 @@
-import { createSignal } from 'solid-js'
+import { Suspense, createSignal, lazy } from 'solid-js'
 import type { Settings } from './settings'
+import type { ModelsSectionHandle, ModelsSectionOptions } from './ModelsSection'
 import { Modal } from '../ui/Modal'
 
-/** Author, theme, font size and tab size (stored in this browser). */
-export function SettingsDialog(props: { settings: Settings; save: (s: Settings) => void; close: () => void }) {
+// Loaded with the dialog, not with the app: it brings the model providers.
+const ModelsSection = lazy(() => import('./ModelsSection').then((m) => ({ default: m.ModelsSection })))
+
+/** Author, theme, font size, tab size, packages and models (stored in this browser). */
+export function SettingsDialog(props: { settings: Settings; save: (s: Settings) => void; close: () => void; models?: ModelsSectionOptions }) {
   const [name, setName] = createSignal(props.settings.author.name)
   const [email, setEmail] = createSignal(props.settings.author.email)
   const [theme, setTheme] = createSignal(props.settings.theme)
@@ -14,7 +18,8 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
   const [pythonIndex, setPythonIndex] = createSignal(props.settings.pythonIndex)
   const [throughEdge, setThroughEdge] = createSignal(props.settings.packagesThroughEdge)
   const [error, setError] = createSignal<string | null>(null)
-  const submit = (e: Event) => {
+  let models: ModelsSectionHandle | undefined
+  const submit = async (e: Event) => {
     e.preventDefault()
     if (email().trim() && !/^[^\s@]+@[^\s@]+$/.test(email().trim())) return setError('That e-mail address does not look right.')
     const fs = Number(fontSize())
@@ -25,6 +30,8 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
     if (reg && !/^https?:\/\/[^\s/]+/.test(reg)) return setError('The npm registry must be an http(s) URL, e.g. https://registry.example.com/.')
     const index = pythonIndex().trim()
     if (index && !/^https?:\/\/[^\s/]+/.test(index)) return setError('The Python package index must be an http(s) URL, e.g. https://pypi.example.com/simple/.')
+    const modelsProblem = await models?.save()
+    if (modelsProblem) return setError(modelsProblem)
     props.save({ author: { name: name().trim(), email: email().trim() }, theme: theme(), fontSize: fs, tabSize: ts, webcontainer: webcontainer(), npmRegistry: reg, pythonIndex: index, packagesThroughEdge: throughEdge() })
     props.close()
   }
@@ -70,6 +77,9 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
           <input name="packages-through-edge" type="checkbox" checked={throughEdge()} onChange={(e) => setThroughEdge(e.currentTarget.checked)} />
           Fetch packages through the edge (it keeps registry tokens; directly when there is no edge)
         </label>
+        <Suspense>
+          <ModelsSection {...props.models} register={(handle) => (models = handle)} />
+        </Suspense>
         {error() && <p class="error" role="alert">{error()}</p>}
         <div class="actions">
           <button type="button" onClick={props.close}>Cancel</button>

@@ -1,6 +1,6 @@
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { AppError } from '../../shared/errors'
-import { createNamespace, type Namespace } from '../../shared/namespace'
+import { createNamespace, type FileService, type Namespace } from '../../shared/namespace'
 import type { ProjectInfo } from '../../shared/protocol'
 import { Tree, createIdbService, openProjectDatabase } from '../namespace'
 // Only git's light part: isomorphic-git loads with the first git call, not when a project opens.
@@ -15,7 +15,7 @@ export interface OpenProject {
   info: ProjectInfo
   namespace: Namespace
   /** The `/workspace` service (IndexedDB); batches on it make multi-file changes atomic. */
-  workspace: Tree
+  workspace: FileService
   repo: Repo
   /** Bytes stored in the project's persistent mounts. */
   usage(): number

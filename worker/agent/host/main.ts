@@ -1,0 +1,54 @@
+/**
+ * @module The agent worker's composition root: one Web Worker per agent. The page hands it a
+ * port to the workspace worker, then calls AgentApi on it; a run's events stream back as the
+ * call's progress. Each run gets its own view of the project (an overlay) and its own runtime.
+ */
+import type { AgentApi } from '../../../shared/agent'
+import type { ProviderConfig } from '../../../shared/models'
+import { serveRpc } from '../../../shared/rpc'
+import { createProvider, loadProviderConfig } from '../../models'
+import { connectWorkspace } from '../../runtime/host/workspace-link'
+import { createAgentProject } from './agent-project'
+import { createAgentRuntime } from './runtime'
+import { createWorkspaceFiles } from './workspace-files'
+import { runTask } from './run-task'
+
+const scope = self as unknown as DedicatedWorkerGlobalScope
+
+scope.addEventListener(
+  'message',
+  (event: MessageEvent<{ kind: string; port: MessagePort }>) => {
+    if (event.data?.kind !== 'connect') return
+    const link = connectWorkspace(event.data.port)
+    /** The runs going on, so `stop` can reach them. */
+    const running = new Map<string, AbortController>()
+    const providerFor = async (config: ProviderConfig | undefined) => createProvider(config ?? (await loadProviderConfig()), { origin: scope.location.origin })
+    serveRpc<AgentApi>(scope, {
+      async models({ provider: config }, { signal }) {
+        const provider = await providerFor(config)
+        return { label: provider.label, models: await provider.models(signal) }
+      },
+      async run(start, { signal, progress }) {
+        const runId = start.runId ?? crypto.randomUUID()
+        // Stopped by `stop`, or by the page going away (the call's own cancel).
+        const controller = new AbortController()
+        signal.addEventListener('abort', () => controller.abort(), { once: true })
+        running.set(runId, controller)
+        try {
+          await link.ready
+          const info = await link.rpc.call('openProject', { projectId: start.projectId })
+          const agent = await createAgentProject(info, createWorkspaceFiles(link.rpc, start.projectId))
+          const runtime = createAgentRuntime(agent.link, scope.location.origin)
+          return await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit: progress, runId })
+        } finally {
+          running.delete(runId)
+        }
+      },
+      stop({ runId }) {
+        running.get(runId)?.abort()
+      },
+    })
+    scope.postMessage({ kind: 'ready' })
+  },
+  { once: true },
+)
