@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startGitServer, type GitServer } from '../standins/git-server'
@@ -13,6 +15,8 @@ import { importThroughUi, openFromTree, signInByEmail } from './support/ide'
 // MechaCoder in the IDE, metered by the real edge (wrangler dev) with the scripted model stand-in
 // behind it: a run that reads, edits and finishes; a run whose tiny budget stops it with the
 // budget's message, having spent no more than the budget; a fix-loop stopped as stuck; Stop.
+// Never execFileSync here: the git server answers from this process.
+const gitCli = async (...args: string[]) => (await promisify(execFile)('git', args, { encoding: 'utf8' })).stdout
 let browser: Browser
 let models: ModelStandIn
 let edge: EdgeServer
@@ -43,6 +47,20 @@ beforeAll(async () => {
         // "break add": an edit that leaves the test failing, then "finish" again and again.
         { name: 'break-edit', match: { contains: 'break add', turn: 0 }, reply: { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/add.js', search: 'a - b', replace: 'a * b' } }], usage: { output: 30 } } },
         { name: 'break-finish', match: { contains: 'break add' }, reply: { toolCalls: [{ name: 'finish', arguments: { summary: 'Done, I think.' } }], usage: { output: 20 } } },
+        // "misbehave": three things a run may not do, then finish with nothing changed.
+        {
+          name: 'misbehave',
+          match: { contains: 'misbehave', turn: 0 },
+          reply: {
+            toolCalls: [
+              { name: 'write_file', arguments: { path: '/cap/git-push', content: '{"branches":"*"}' } },
+              { name: 'read_file', arguments: { path: '/cap/github-token' } },
+              { name: 'git_push', arguments: { branch: 'main' } },
+            ],
+            usage: { output: 40 },
+          },
+        },
+        { name: 'misbehave-finish', match: { contains: 'misbehave' }, reply: { toolCalls: [{ name: 'finish', arguments: { summary: 'Nothing to do.' } }], usage: { output: 10 } } },
         // "count files": lists the files forever; only a budget ends it.
         { name: 'count', match: { contains: 'count the files' }, reply: { toolCalls: [{ name: 'list_files', arguments: {} }], usage: { output: 40 } } },
         // "loop": the same failing edit, again and again.
@@ -118,7 +136,13 @@ describe('MechaCoder', () => {
     expect(await stopped().textContent()).toBe('Finished — Finished.add() subtracted; it adds now.')
     // The platform ran the whole suite on the change, then committed it on the run's own branch.
     expect(await feed().locator('.feed-tests').textContent()).toMatch(/^1 passed/)
-    expect(await feed().locator('.feed-commit').textContent()).toMatch(/^Committed 1 file on coder\/please-fix-add-in-src-add-js-[a-z0-9]{6} as [0-9a-f]{7}: add\(\) subtracted; it adds now\.$/)
+    expect(await feed().locator('.feed-commit').allTextContents()).toEqual([
+      expect.stringMatching(/^Committed 1 file on coder\/please-fix-add-in-src-add-js-[a-z0-9]{6} as [0-9a-f]{7}: add\(\) subtracted; it adds now\.$/),
+      // The project's remote is the local git server: the run's branch went there (not through the edge: it serves no such host).
+      expect.stringMatching(new RegExp(`^Pushed coder/please-fix-add-in-src-add-js-[a-z0-9]{6} to ${git.url}/calc\\.git$`)),
+    ])
+    const branch = /coder\/[\w-]+/.exec((await feed().locator('.feed-commit').first().textContent())!)![0]
+    expect(await gitCli('--git-dir', join(root, 'calc.git'), 'show', `${branch}:src/add.js`)).toBe('exports.add = (a, b) => a + b\n')
     // The user's own workspace is untouched until the change is accepted.
     await openFromTree(page, '/workspace/src/add.js')
     await expect.poll(() => page.locator('.cm-content').textContent()).toBe('exports.add = (a, b) => a - b')
@@ -134,6 +158,18 @@ describe('MechaCoder', () => {
     const first = models.requests.find((r) => JSON.stringify(r.body).includes('fix add'))!
     expect(JSON.stringify(first.body)).toContain('Run the tests with npm test.')
     expect(first.headers['authorization']).toBe('Bearer sk-model-e2e')
+  })
+
+  it('refuses writes outside /workspace, ungranted capabilities and pushes to main, and shows each refusal in the feed', { timeout: 120_000 }, async () => {
+    await startTask('Please misbehave')
+    await expect.poll(() => stopped().getAttribute('data-reason'), { timeout: 60_000 }).toBe('finished')
+    expect(await feed().locator('.feed-tool.failed .tool-error').allTextContents()).toEqual([
+      'Refused: /cap/git-push is outside /workspace. The agent may only change files of the project, under /workspace.',
+      '/cap/github-token is not granted to this agent (its capabilities are listed in /cap)',
+      expect.stringMatching(/^Refused: this run may push only its own branch coder\/please-misbehave-[a-z0-9]{6}, not main\.$/),
+    ])
+    expect(await feed().locator('.feed-commit').count()).toBe(0)
+    expect((await gitCli('--git-dir', join(root, 'calc.git'), 'branch', '--list', 'coder/please-misbehave-*')).trim()).toBe('')
   })
 
   it('commits nothing when the tests still fail after the fix attempts, and marks the run failed', { timeout: 180_000 }, async () => {

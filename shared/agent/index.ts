@@ -69,8 +69,19 @@ export type AgentEvent =
   | { type: 'budget-warning'; limit: BudgetLimit; message: string }
   | { type: 'test-report'; report: TestSummary }
   | { type: 'commit'; branch: string; oid: string; message: string; files: number }
+  | { type: 'push'; branch: string; oid: string; url: string }
+  | { type: 'pr-opened'; number: number; url: string }
   | { type: 'run-stopped'; reason: RunEndReason; message: string; summary?: string; usage: RunUsage; at: number }
 
+
+/** What a run left: why it stopped, the files changed in its overlay, its commit, push and pull request. */
+export interface AgentRunResult {
+  runId: string
+  stopped: Extract<AgentEvent, { type: 'run-stopped' }>
+  changes: FileChange[]
+  commit?: { branch: string; oid: string; files: number }
+  pullRequest?: { number: number; url: string }
+}
 
 /** A file the run changed in its overlay of the workspace. */
 export interface FileChange {
@@ -94,6 +105,16 @@ export interface AgentStart {
   runId?: string
   /** The author of the run's commits (Settings); default MechaCoder. */
   author?: { name: string; email: string }
+  /** Capabilities the run is granted, mounted under `/cap`; without them it commits locally only. */
+  grants?: AgentGrants
+}
+
+/** What a run may do beyond its own overlay. */
+export interface AgentGrants {
+  /** Push the run's own `coder/…` branch (never forced) to the project's remote, through the edge's git proxy URL `via` when the edge serves its host. */
+  push?: { via?: string }
+  /** Open a pull request from that branch into `base` of the GitHub repository (through the edge). */
+  pullRequest?: { owner: string; repo: string; base: string }
 }
 
 type Call<P, R, G = never> = { params: P; result: R; progress: G }
@@ -102,7 +123,7 @@ type Call<P, R, G = never> = { params: P; result: R; progress: G }
 export type AgentApi = {
   /** The models the provider offers (the chosen one from Settings when none is given), with its label for the UI. */
   models: Call<{ provider?: ProviderConfig }, { label: string; models: ModelInfo[] }>
-  run: Call<AgentStart, { runId: string; stopped: Extract<AgentEvent, { type: 'run-stopped' }>; changes: FileChange[]; commit?: { branch: string; oid: string; files: number } }, AgentEvent>
+  run: Call<AgentStart, AgentRunResult, AgentEvent>
   /** Asks a run to stop (the Stop button): it stops cleanly, its `run` call resolving with reason `user`. Unknown or finished runs are ignored. */
   stop: Call<{ runId: string }, void>
 }

@@ -1,16 +1,16 @@
-import { For, Match, Show, Switch, createEffect, createSignal, onCleanup, onMount } from 'solid-js'
-import type { AgentEvent } from '../../shared/agent'
+import { For, Show, createEffect, createSignal, onCleanup, onMount } from 'solid-js'
+import type { AgentEvent, AgentGrants } from '../../shared/agent'
 import type { ModelInfo } from '../../shared/models'
 import { createAgentClient, type AgentClient } from './agent-client'
-import { applyEvent, describeInput, emptyFeed, formatCredits, parseBudget, type BudgetForm, type FeedItem, type FeedState } from './feed'
+import { applyEvent, emptyFeed, formatCredits, parseBudget, type BudgetForm, type FeedState } from './feed'
+import { FeedRow } from './FeedList'
 import './AgentPanel.css'
 
 const BUDGET_KEY = 'coder.agent.budget'
 const MODEL_KEY = 'coder.agent.model'
 const taskKey = (projectId: string) => `coder.agent.task.${projectId}`
+const PUBLISH_KEY = 'coder.agent.publish'
 const DEFAULT_BUDGET: BudgetForm = { credits: '1', turns: '30', minutes: '15' }
-
-const REASONS: Record<string, string> = { finished: 'Finished', failed: 'Failed: tests', user: 'Stopped', budget: 'Stopped by the budget', stuck: 'Stopped: stuck', error: 'Failed', no_action: 'Stopped: no action' }
 
 function readBudget(): BudgetForm {
   try {
@@ -30,6 +30,10 @@ export function AgentPanel(props: {
   projectName: string
   /** Environment for the run's commands (the registry and index chosen in Settings). */
   env?: () => Record<string, string>
+  /** What the run may do with the project's remote when the user allows it (push, pull request). */
+  grants?: () => Promise<AgentGrants>
+  /** The project's remote, when it has one. */
+  remote?: string | null
   /** The author of the run's commits (Settings). */
   author?: () => { name: string; email: string }
   /** Focuses the task box whenever it changes (and on mount when above 0). */
@@ -46,12 +50,13 @@ export function AgentPanel(props: {
   const [modelsError, setModelsError] = createSignal<string | null>(null)
   const [error, setError] = createSignal<string | null>(null)
   const [feed, setFeed] = createSignal<FeedState>(emptyFeed())
+  const [publish, setPublish] = createSignal(localStorage.getItem(PUBLISH_KEY) !== 'off')
   let runId: string | null = null
   let feedList: HTMLOListElement | undefined
   let taskBox: HTMLTextAreaElement | undefined
   createEffect(() => (props.focusTask?.() ?? 0) > 0 && queueMicrotask(() => taskBox?.focus()))
 
-  const loadModels = async () => {
+  const loadModels = async (): Promise<void> => {
     setModelsError(null)
     try {
       const found = await client.models()
@@ -62,7 +67,8 @@ export function AgentPanel(props: {
       setModelsError((e as Error).message)
     }
   }
-  onMount(() => void loadModels())
+  let modelsLoaded: Promise<void> = Promise.resolve()
+  onMount(() => void (modelsLoaded = loadModels()))
 
   const saveTask = (text: string) => {
     setTask(text)
@@ -80,6 +86,8 @@ export function AgentPanel(props: {
     const parsed = parseBudget(budget())
     if ('error' in parsed) return setError(parsed.error)
     if (!task().trim()) return setError('Describe the task first.')
+    // A start pressed while the models are still being listed waits for the list (it picks the default model).
+    if (!model().trim()) await modelsLoaded
     if (!model().trim()) return setError(modelsError() ? `No model to use: ${modelsError()}` : 'Choose a model first.')
     localStorage.setItem(MODEL_KEY, model())
     runId = crypto.randomUUID()
@@ -89,7 +97,8 @@ export function AgentPanel(props: {
       queueMicrotask(() => feedList?.lastElementChild?.scrollIntoView({ block: 'nearest' }))
     }
     try {
-      await client.run({ projectId: props.projectId, projectName: props.projectName, task: task(), model: model(), budget: parsed.budget, env: props.env?.(), author: props.author?.(), runId }, onEvent)
+      const grants = publish() && props.remote && props.grants ? await props.grants() : undefined
+      await client.run({ projectId: props.projectId, projectName: props.projectName, task: task(), model: model(), budget: parsed.budget, env: props.env?.(), author: props.author?.(), grants, runId }, onEvent)
     } catch (e) {
       setError((e as Error).message)
       setFeed((f) => ({ ...f, running: false }))
@@ -146,6 +155,19 @@ export function AgentPanel(props: {
           <label title="Minutes this run may take (blank: no limit)">
             Minutes <input aria-label="Budget in minutes" inputMode="decimal" size={4} value={budget().minutes} onInput={(e) => updateBudget({ minutes: e.currentTarget.value })} />
           </label>
+          <Show when={props.remote}>
+            <label title="When the tests pass: push the run's coder/… branch and open a pull request (on GitHub)">
+              <input
+                type="checkbox"
+                checked={publish()}
+                onChange={(e) => {
+                  setPublish(e.currentTarget.checked)
+                  localStorage.setItem(PUBLISH_KEY, e.currentTarget.checked ? 'on' : 'off')
+                }}
+              />
+              Push and open a pull request
+            </label>
+          </Show>
           <span class="spacer" />
           <Show when={feed().running} fallback={<button type="submit" class="primary">Start</button>}>
             <button type="button" class="danger" onClick={stop}>Stop</button>
@@ -156,7 +178,7 @@ export function AgentPanel(props: {
             {modelsError() ? `Models could not be listed: ${modelsError()}` : `Models from ${providerLabel()}`}
             <Show when={modelsError()}>
               {' '}
-              <button type="button" class="link" onClick={() => void loadModels()}>Retry</button>
+              <button type="button" class="link" onClick={() => void (modelsLoaded = loadModels())}>Retry</button>
             </Show>
           </p>
         </Show>
@@ -169,74 +191,5 @@ export function AgentPanel(props: {
         <For each={feed().items}>{(item) => <FeedRow item={item} />}</For>
       </ol>
     </div>
-  )
-}
-
-function FeedRow(props: { item: FeedItem }) {
-  return (
-    <Switch>
-      <Match when={props.item.kind === 'text' && (props.item as Extract<FeedItem, { kind: 'text' }>)}>{(item) => <li class="feed-text">{item().text}</li>}</Match>
-      <Match when={props.item.kind === 'tool' && (props.item as Extract<FeedItem, { kind: 'tool' }>)}>
-        {(item) => (
-          <li class="feed-tool" classList={{ failed: item().result?.ok === false, running: !item().result }}>
-            <details>
-              <summary>
-                <span class="tool-status" aria-label={!item().result ? 'running' : item().result!.ok ? 'done' : 'failed'}>{!item().result ? '◌' : item().result!.ok ? '✓' : '✗'}</span>
-                <span class="tool-name">{item().name}</span> <span class="tool-input">{describeInput(item().input)}</span>
-                <Show when={item().durationMs !== null}>
-                  <span class="tool-time">{item().durationMs} ms</span>
-                </Show>
-              </summary>
-              <Show when={item().name === 'edit_file' && (item().input as { search?: string; replace?: string })}>
-                {(edit) => (
-                  <pre class="tool-diff">
-                    <For each={String(edit().search ?? '').split('\n')}>{(l) => <span class="removed">- {l}{'\n'}</span>}</For>
-                    <For each={String(edit().replace ?? '').split('\n')}>{(l) => <span class="added">+ {l}{'\n'}</span>}</For>
-                  </pre>
-                )}
-              </Show>
-              <Show when={item().result}>{(r) => <pre class="tool-output">{r().output}</pre>}</Show>
-            </details>
-            <Show when={item().result?.ok === false}>
-              <p class="tool-error">{item().result!.output.split('\n')[0]}</p>
-            </Show>
-          </li>
-        )}
-      </Match>
-      <Match when={props.item.kind === 'tests' && (props.item as Extract<FeedItem, { kind: 'tests' }>)}>
-        {(item) => (
-          <li class="feed-tests" classList={{ failed: item().report.failed > 0 }} role="status">
-            <span class="badge passed">{item().report.passed} passed</span>
-            <Show when={item().report.failed}>
-              <span class="badge failed">{item().report.failed} failed</span>
-            </Show>
-            <span class="tests-command">{item().report.command}</span>
-            <Show when={item().report.failures.length}>
-              <ul class="tests-failures">
-                <For each={item().report.failures}>{(f) => <li>✗ {f}</li>}</For>
-              </ul>
-            </Show>
-          </li>
-        )}
-      </Match>
-      <Match when={props.item.kind === 'commit' && (props.item as Extract<FeedItem, { kind: 'commit' }>)}>
-        {(item) => (
-          <li class="feed-commit" role="status">
-            Committed {item().files} file{item().files === 1 ? '' : 's'} on <code>{item().branch}</code> as <code>{item().oid.slice(0, 7)}</code>: {item().message.split('\n')[0]}
-          </li>
-        )}
-      </Match>
-      <Match when={props.item.kind === 'warning' && (props.item as Extract<FeedItem, { kind: 'warning' }>)}>{(item) => <li class="feed-warning" role="status">⚠ {item().message}</li>}</Match>
-      <Match when={props.item.kind === 'stopped' && (props.item as Extract<FeedItem, { kind: 'stopped' }>)}>
-        {(item) => (
-          <li class={`feed-stopped ${item().reason}`} role="status" data-reason={item().reason}>
-            <strong>{REASONS[item().reason] ?? item().reason}</strong> — {item().message}
-            <Show when={item().summary}>
-              <p class="feed-summary">{item().summary}</p>
-            </Show>
-          </li>
-        )}
-      </Match>
-    </Switch>
   )
 }

@@ -7,6 +7,8 @@ export type FeedItem =
   | { kind: 'warning'; limit: BudgetLimit; message: string }
   | { kind: 'tests'; report: TestSummary }
   | { kind: 'commit'; branch: string; oid: string; message: string; files: number }
+  | { kind: 'push'; branch: string; url: string }
+  | { kind: 'pr'; number: number; url: string }
   | { kind: 'stopped'; reason: RunEndReason; message: string; summary?: string }
 
 /** What the feed shows of a run: its rows, what it has used, whether it is still going. */
@@ -44,6 +46,10 @@ export function applyEvent(state: FeedState, event: AgentEvent): FeedState {
       return { ...state, items: [...items, { kind: 'tests', report: event.report }] }
     case 'commit':
       return { ...state, items: [...items, { kind: 'commit', branch: event.branch, oid: event.oid, message: event.message, files: event.files }] }
+    case 'push':
+      return { ...state, items: [...items, { kind: 'push', branch: event.branch, url: event.url }] }
+    case 'pr-opened':
+      return { ...state, items: [...items, { kind: 'pr', number: event.number, url: event.url }] }
     case 'run-stopped':
       return { ...state, running: false, usage: event.usage, items: [...items, { kind: 'stopped', reason: event.reason, message: event.message, summary: event.summary }] }
   }

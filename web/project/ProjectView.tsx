@@ -7,6 +7,7 @@ import type { WorkspaceClient } from '../workspace/client'
 import type { Settings } from '../settings/settings'
 import { createDialogs } from '../ui/dialogs'
 import type { Account } from '../account/account'
+import type { AgentGrants } from '../../shared/agent'
 import { AccountMenu } from '../account/AccountMenu'
 import { BranchIcon, FilesIcon, FlaskIcon, SearchIcon } from '../ui/icons'
 import { createProjectRuntimes, type ProjectRuntimes } from '../runtime'
@@ -125,6 +126,14 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
   const [previewMounted, setPreviewMounted] = createSignal(false)
   createEffect(() => layout().panelVisible && layout().panel === 'preview' && setPreviewMounted(true))
   const [agentMounted, setAgentMounted] = createSignal(false)
+  /** What a run may do with the project's remote: push its branch (through the edge's git proxy when the edge serves the host) and, on GitHub, open a pull request into the current branch. */
+  const agentGrants = async (): Promise<AgentGrants> => {
+    const info = model.info()
+    if (!info?.url) return {}
+    const via = (await props.account.viaEdge(info.url).catch(() => null)) ?? undefined
+    const repo = await props.account.gitHubRepo(info.url).catch(() => null)
+    return { push: { via }, pullRequest: repo ? { ...repo, base: info.branch ?? 'main' } : undefined }
+  }
   /** Bumped by "Agent: New Task…": the panel focuses its task box each time. */
   const [agentFocus, setAgentFocus] = createSignal(0)
   createEffect(() => layout().panelVisible && layout().panel === 'agent' && setAgentMounted(true))
@@ -438,7 +447,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
               </div>
               <div class="panel-body" data-slot="agent" style={{ display: layout().panel === 'agent' ? 'flex' : 'none' }}>
                 <Show when={agentMounted()}>
-                  <AgentPanel projectId={props.projectId} projectName={model.info()?.name ?? props.projectId} env={registryEnv} author={() => props.settings.author} focusTask={agentFocus} />
+                  <AgentPanel projectId={props.projectId} projectName={model.info()?.name ?? props.projectId} env={registryEnv} author={() => props.settings.author} grants={agentGrants} remote={model.info()?.url ?? null} focusTask={agentFocus} />
                 </Show>
               </div>
             </section>

@@ -9,7 +9,7 @@ const MIN_USEFUL_TOKENS = 64
 /** A warning is given once per limit when this share of it is used. */
 const WARN_AT = 0.8
 
-const credits = (micros: number) => (micros / 1e6).toFixed(micros < 10_000 ? 4 : 2)
+const credits = (micros: number) => (micros / 1e6).toFixed(micros < 1_000_000 ? 4 : 2)
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`
 
 /**

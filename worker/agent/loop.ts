@@ -1,4 +1,4 @@
-import type { AgentEvent, RunBudget, RunEndReason } from '../../shared/agent'
+import type { AgentEvent, RunBudget, RunEndReason, RunUsage } from '../../shared/agent'
 import { ModelError, type ChatMessage, type ModelEvent, type ModelPrice, type ModelRequest, type ToolCall } from '../../shared/models'
 import { BudgetTracker, StuckWatch } from './budget'
 import { validate, type AgentTool, type Schema, type ToolOutcome } from './tool'
@@ -28,7 +28,7 @@ export interface AgentRunOptions {
   /** The prompt's size in tokens as the biller counts it (the provider's `promptTokens`); default about four characters a token. */
   promptTokens?: (request: ModelRequest) => number
   /** Runs when the agent has finished, before the run's last event (the platform commits here); throwing ends the run as an error. */
-  onFinished?: (summary: string) => Promise<void>
+  onFinished?: (summary: string, usage: RunUsage) => Promise<void>
   /** Waits before a retry; default a timer (tests pass their own). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
 }
@@ -78,7 +78,7 @@ export async function runAgent(options: AgentRunOptions): Promise<RunStopped> {
     options.signal.removeEventListener('abort', onAbort)
     if (reason === 'finished' && options.onFinished) {
       try {
-        await options.onFinished(summary ?? '')
+        await options.onFinished(summary ?? '', { ...tracker.usage, elapsedMs: tracker.elapsed() })
       } catch (error) {
         reason = 'error'
         message = `Finishing failed: ${(error as Error)?.message ?? String(error)}`

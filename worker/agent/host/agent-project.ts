@@ -21,18 +21,21 @@ export interface AgentProject {
 /**
  * Builds the agent's namespace over the project's workspace (`lower`, read-only to it): its
  * `/workspace` an overlay whose changes stay in memory until the user accepts them, its own `/task`,
- * `/logs`, `/runs` and `/tmp`, and an empty read-only `/cap` (capabilities are granted by mounting
- * them there, nothing else). Git, the runtime and the tools all work on this view, so what the agent
+ * `/logs`, `/runs` and `/tmp`, and a read-only `/cap` holding only the capabilities granted (`caps`:
+ * name → what it allows). Git, the runtime and the tools all work on this view, so what the agent
  * runs sees what it wrote, and the user's workspace does not change.
  */
-export async function createAgentProject(info: ProjectInfo, lower: FileService): Promise<AgentProject> {
+export async function createAgentProject(info: ProjectInfo, lower: FileService, caps: Record<string, string> = {}): Promise<AgentProject> {
   const overlay = await createOverlay({ lower, upper: createMemoryService() })
+  // Each granted capability is a file in the read-only /cap (what it allows, never a secret: tokens stay at the edge).
+  const cap = createMemoryService()
+  for (const [name, text] of Object.entries(caps)) await cap.writeFile(`/${name}`, new TextEncoder().encode(text))
   const namespace = createNamespace([
     { path: '/workspace', service: overlay },
     { path: '/task', service: createMemoryService() },
     { path: '/logs', service: createMemoryService() },
     { path: '/runs', service: createMemoryService() },
-    { path: '/cap', service: createMemoryService(), readOnly: true },
+    { path: '/cap', service: cap, readOnly: true },
     { path: '/tmp', service: createMemoryService() },
   ])
   const queues = new Map<string, Promise<unknown>>()

@@ -3,7 +3,7 @@
  * port to the workspace worker, then calls AgentApi on it; a run's events stream back as the
  * call's progress. Each run gets its own view of the project (an overlay) and its own runtime.
  */
-import type { AgentApi } from '../../../shared/agent'
+import type { AgentApi, AgentGrants } from '../../../shared/agent'
 import type { ProviderConfig } from '../../../shared/models'
 import { serveRpc } from '../../../shared/rpc'
 import { createProvider, loadProviderConfig } from '../../models'
@@ -14,6 +14,14 @@ import { createWorkspaceFiles } from './workspace-files'
 import { runTask } from './run-task'
 
 const scope = self as unknown as DedicatedWorkerGlobalScope
+
+/** The `/cap` files of a run: what each granted capability allows, as JSON (no secrets: tokens stay at the edge). */
+function grantedCaps(grants: AgentGrants | undefined): Record<string, string> {
+  const caps: Record<string, string> = { model: JSON.stringify({ note: 'model calls through the provider chosen in Settings' }) }
+  if (grants?.push) caps['git-push'] = JSON.stringify({ branches: 'coder/*', force: false })
+  if (grants?.pullRequest) caps['pull-request'] = JSON.stringify({ repository: `${grants.pullRequest.owner}/${grants.pullRequest.repo}`, base: grants.pullRequest.base })
+  return caps
+}
 
 scope.addEventListener(
   'message',
@@ -37,7 +45,7 @@ scope.addEventListener(
         try {
           await link.ready
           const info = await link.rpc.call('openProject', { projectId: start.projectId })
-          const agent = await createAgentProject(info, createWorkspaceFiles(link.rpc, start.projectId))
+          const agent = await createAgentProject(info, createWorkspaceFiles(link.rpc, start.projectId), grantedCaps(start.grants))
           const runtime = createAgentRuntime(agent.link, scope.location.origin)
           return await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit: progress, runId })
         } finally {

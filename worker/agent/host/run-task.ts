@@ -1,14 +1,15 @@
-import type { AgentEvent, AgentStart, FileChange } from '../../../shared/agent'
+import type { AgentEvent, AgentRunResult, AgentStart } from '../../../shared/agent'
 import { AppError } from '../../../shared/errors'
 import type { ModelProvider } from '../../../shared/models'
 import type { FileService } from '../../../shared/namespace'
 import type { Handlers } from '../../../shared/rpc'
 import type { RuntimeApi } from '../../../shared/runtime'
-import { runAgent, type RunStopped } from '../loop'
+import { runAgent } from '../loop'
 import { fileTools, finishTool } from '../tools/files'
-import { gitTools, runtimeTools, type RuntimeToolState } from '../tools/runtime'
+import { gitTools, pushTool, runtimeTools, type RuntimeToolState } from '../tools/runtime'
 import type { AgentProject } from './agent-project'
-import { branchFor, commitMessage, commitRun, createFinishTool, type Verdict } from './golden-rule'
+import { branchFor, changedFiles, commitMessage, commitRun, createFinishTool, type Verdict } from './golden-rule'
+import { openPullRequest, pullRequestBody, pushRun } from './pull-request'
 
 /** Who the run's commits are by when the user has not set an author in Settings. */
 const AGENT_AUTHOR = { name: 'MechaCoder', email: 'mechacoder@users.noreply.coder.dev' }
@@ -43,13 +44,7 @@ async function conventions(fs: FileService): Promise<string> {
   return ''
 }
 
-export interface TaskResult {
-  runId: string
-  stopped: RunStopped
-  changes: FileChange[]
-  /** The commit of the run's changes on its `coder/…` branch, when it finished with changes. */
-  commit?: { branch: string; oid: string; files: number }
-}
+export type TaskResult = AgentRunResult
 
 export interface TaskDeps {
   /** The agent's view of the project (see createAgentProject). */
@@ -62,6 +57,8 @@ export interface TaskDeps {
   signal: AbortSignal
   emit(event: AgentEvent): void
   runId?: string
+  /** The edge's origin, for the pull request; default the worker's own. */
+  origin?: string
 }
 
 /**
@@ -89,6 +86,7 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
     ...fileTools(fs),
     ...(deps.runtime ? runtimeTools(deps.runtime, start.projectId, env, state) : []),
     ...gitTools(deps.agent.handlers, start.projectId),
+    pushTool(branchFor(start.task, runId), !!start.grants?.push),
     // Without a runtime nothing can be tested, so nothing will be committed either.
     deps.runtime ? createFinishTool({ task: start.task, projectId: start.projectId, overlay: deps.agent.overlay, runtime: deps.runtime, env, emit, verdict }) : finishTool,
   ]
@@ -100,6 +98,7 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
     // No model list (offline, a server that has none): the call itself will say what is wrong.
   }
   let commit: TaskResult['commit']
+  let pullRequest: TaskResult['pullRequest']
   const stopped = await runAgent({
     runId,
     task: start.task,
@@ -114,16 +113,26 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
     signal: deps.signal,
     emit,
     // The golden rule held (the finish tool checked the tests): commit on the run's own branch.
-    onFinished: async (summary) => {
+    onFinished: async (summary, usage) => {
       if (!deps.runtime) return
+      const files = await changedFiles(deps.agent.overlay)
       const message = commitMessage(summary, start.task, runId, verdict)
       const author = start.author?.name && start.author.email ? start.author : AGENT_AUTHOR
       commit = (await commitRun({ workspace: deps.agent.handlers, overlay: deps.agent.overlay, projectId: start.projectId, branch: branchFor(start.task, runId), message, author })) ?? undefined
-      if (commit) emit({ type: 'commit', ...commit, message })
+      if (!commit) return
+      emit({ type: 'commit', ...commit, message })
+      const { push, pullRequest: prGrant } = start.grants ?? {}
+      if (!push) return
+      const pushed = await pushRun(deps.agent.handlers, start.projectId, commit.branch, push, deps.signal)
+      emit({ type: 'push', branch: pushed.branch, oid: pushed.oid, url: pushed.url })
+      if (!prGrant) return
+      const body = pullRequestBody({ task: start.task, summary, files, report: verdict.report, testsWaived: verdict.testsWaived, usage, runId })
+      pullRequest = await openPullRequest(deps.origin ?? self.location.origin, prGrant, { title: message.split('\n')[0]!, body, head: commit.branch })
+      emit({ type: 'pr-opened', ...pullRequest })
     },
   })
   await fs.writeFile('/logs/events.jsonl', encode(lines.join('\n') + '\n'))
   await fs.writeFile('/task/status', encode(`${stopped.reason}\n`))
   await fs.writeFile('/task/result.md', encode(`${stopped.message}\n${stopped.summary ? `\n${stopped.summary}\n` : ''}`))
-  return { runId, stopped, changes: await deps.agent.overlay.changes(), commit }
+  return { runId, stopped, changes: await deps.agent.overlay.changes(), commit, pullRequest }
 }

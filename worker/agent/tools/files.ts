@@ -28,7 +28,7 @@ function describe(error: unknown, path: string): string {
   if (error instanceof AppError) {
     switch (error.code) {
       case 'ENOENT':
-        return `${shown(path)} does not exist`
+        return isWithin(path, '/cap') && path !== '/cap' ? `${path} is not granted to this agent (its capabilities are listed in /cap)` : `${shown(path)} does not exist`
       case 'EISDIR':
         return `${shown(path)} is a folder, not a file`
       case 'ENOTDIR':

@@ -134,3 +134,24 @@ export async function unifiedDiff(workspace: Handlers<WorkspaceApi>, projectId: 
   }
   return parts.join('')
 }
+
+/**
+ * `git_push`, for a model that wants to push: the platform pushes the run's own branch itself once
+ * the tests pass, so this only ever refuses (another branch, no push granted) or says so; it never
+ * pushes, and never forces.
+ */
+export function pushTool(runBranch: string, granted: boolean): AgentTool {
+  return {
+    spec: {
+      name: 'git_push',
+      description: `Pushes a branch. Runs may push only their own branch (${runBranch}), and the platform does it after finish once the tests pass.`,
+      inputSchema: { type: 'object', properties: { branch: { type: 'string', minLength: 1 }, force: { type: 'boolean' } }, required: ['branch'], additionalProperties: false },
+    },
+    async run(input: { branch: string; force?: boolean }): Promise<ToolResult> {
+      if (input.force) return { ok: false, output: 'Refused: runs never force-push.' }
+      if (input.branch !== runBranch) return { ok: false, output: `Refused: this run may push only its own branch ${runBranch}, not ${input.branch}.` }
+      if (!granted) return { ok: false, output: 'Refused: pushing is not granted to this run (no /cap/git-push); its commit stays local for the user to review.' }
+      return { ok: true, output: `Nothing to do now: the platform pushes ${runBranch} after you call finish and the tests pass.` }
+    },
+  }
+}
