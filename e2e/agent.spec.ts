@@ -45,7 +45,7 @@ beforeAll(async () => {
         { name: 'fix-edit', match: { contains: 'fix add', turn: 1 }, reply: { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/add.js', search: 'a - b', replace: 'a + b' } }], usage: { output: 30 } } },
         { name: 'fix-finish', match: { contains: 'fix add', turn: 2 }, reply: { toolCalls: [{ name: 'finish', arguments: { summary: 'add() subtracted; it adds now.' } }], usage: { output: 20 } } },
         // "break add": an edit that leaves the test failing, then "finish" again and again.
-        { name: 'break-edit', match: { contains: 'break add', turn: 0 }, reply: { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/add.js', search: 'a - b', replace: 'a * b' } }], usage: { output: 30 } } },
+        { name: 'break-edit', match: { contains: 'break add', turn: 0 }, reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'src/add.js', content: 'exports.add = (a, b) => a * b\n' } }], usage: { output: 30 } } },
         { name: 'break-finish', match: { contains: 'break add' }, reply: { toolCalls: [{ name: 'finish', arguments: { summary: 'Done, I think.' } }], usage: { output: 20 } } },
         // "misbehave": three things a run may not do, then finish with nothing changed.
         {
@@ -146,6 +146,15 @@ describe('MechaCoder', () => {
     // The user's own workspace is untouched until the change is accepted.
     await openFromTree(page, '/workspace/src/add.js')
     await expect.poll(() => page.locator('.cm-content').textContent()).toBe('exports.add = (a, b) => a - b')
+    // The review: the changed file with its diff; applying it brings the change into the workspace and the open editor.
+    const review = page.getByRole('region', { name: 'Review changes' })
+    expect(await review.locator('.review-file summary').allTextContents()).toEqual(['M src/add.js'])
+    expect(await review.locator('.review-diff').textContent()).toBe('@@ -1,1 +1,1 @@\n-exports.add = (a, b) => a - b\n+exports.add = (a, b) => a + b\n')
+    await review.getByRole('button', { name: 'Apply accepted' }).click()
+    await expect.poll(() => review.locator('.review-file summary').textContent()).toBe('M src/add.js applied')
+    await expect.poll(() => page.locator('.cm-content').textContent()).toBe('exports.add = (a, b) => a + b')
+    await review.getByRole('button', { name: 'Done' }).click()
+    expect(await review.count()).toBe(0)
     expect(await feed().locator('.feed-text').first().textContent()).toBe('Reading the code first.')
     const tools = feed().locator('.feed-tool summary')
     expect(await tools.allTextContents()).toEqual([expect.stringMatching(/^✓read_file src\/add\.js\d+ ms$/), expect.stringMatching(/^✓edit_file src\/add\.js\d+ ms$/), expect.stringMatching(/^✓finish/)])

@@ -83,6 +83,16 @@ export interface AgentRunResult {
   pullRequest?: { number: number; url: string }
 }
 
+/** One changed file for the review screen. */
+export interface ReviewFile {
+  /** Workspace-relative. */
+  path: string
+  kind: 'added' | 'modified' | 'deleted'
+  binary: boolean
+  /** The unified diff of the file (empty for binary files). */
+  patch: string
+}
+
 /** A file the run changed in its overlay of the workspace. */
 export interface FileChange {
   path: string
@@ -124,6 +134,12 @@ export type AgentApi = {
   /** The models the provider offers (the chosen one from Settings when none is given), with its label for the UI. */
   models: Call<{ provider?: ProviderConfig }, { label: string; models: ModelInfo[] }>
   run: Call<AgentStart, AgentRunResult, AgentEvent>
+  /** The files a finished run changed in its overlay, each with its unified diff against the user's workspace. */
+  review: Call<{ runId: string }, { files: ReviewFile[] }>
+  /** Copies the accepted files from the run's overlay into the user's workspace (deleting those it deleted); the rest stay only in the overlay. */
+  accept: Call<{ runId: string; paths: string[] }, { applied: string[] }>
+  /** Drops a finished run's overlay (after review, or to throw its changes away). */
+  discard: Call<{ runId: string }, void>
   /** Asks a run to stop (the Stop button): it stops cleanly, its `run` call resolving with reason `user`. Unknown or finished runs are ignored. */
   stop: Call<{ runId: string }, void>
 }

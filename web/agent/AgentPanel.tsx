@@ -1,5 +1,5 @@
 import { For, Show, createEffect, createSignal, onCleanup, onMount } from 'solid-js'
-import type { AgentEvent, AgentGrants } from '../../shared/agent'
+import type { AgentEvent, AgentGrants, ReviewFile } from '../../shared/agent'
 import type { ModelInfo } from '../../shared/models'
 import { createAgentClient, type AgentClient } from './agent-client'
 import { applyEvent, emptyFeed, formatCredits, parseBudget, type BudgetForm, type FeedState } from './feed'
@@ -50,6 +50,8 @@ export function AgentPanel(props: {
   const [modelsError, setModelsError] = createSignal<string | null>(null)
   const [error, setError] = createSignal<string | null>(null)
   const [feed, setFeed] = createSignal<FeedState>(emptyFeed())
+  /** The last run's changes, for review: its id and files, until applied or discarded. */
+  const [review, setReview] = createSignal<{ runId: string; files: ReviewFile[]; rejected: ReadonlySet<string>; applied: string[] } | null>(null)
   const [publish, setPublish] = createSignal(localStorage.getItem(PUBLISH_KEY) !== 'off')
   let runId: string | null = null
   let feedList: HTMLOListElement | undefined
@@ -98,13 +100,42 @@ export function AgentPanel(props: {
     }
     try {
       const grants = publish() && props.remote && props.grants ? await props.grants() : undefined
-      await client.run({ projectId: props.projectId, projectName: props.projectName, task: task(), model: model(), budget: parsed.budget, env: props.env?.(), author: props.author?.(), grants, runId }, onEvent)
+      const previous = review()
+      if (previous) void client.discard(previous.runId)
+      setReview(null)
+      const result = await client.run({ projectId: props.projectId, projectName: props.projectName, task: task(), model: model(), budget: parsed.budget, env: props.env?.(), author: props.author?.(), grants, runId }, onEvent)
+      const files = await client.review(result.runId)
+      if (files.length) setReview({ runId: result.runId, files, rejected: new Set(), applied: [] })
     } catch (e) {
       setError((e as Error).message)
       setFeed((f) => ({ ...f, running: false }))
     } finally {
       runId = null
     }
+  }
+  const toggleFile = (path: string) =>
+    setReview((r) => {
+      if (!r) return r
+      const rejected = new Set(r.rejected)
+      if (!rejected.delete(path)) rejected.add(path)
+      return { ...r, rejected }
+    })
+  const applyReview = async () => {
+    const r = review()
+    if (!r) return
+    const paths = r.files.map((f) => f.path).filter((p) => !r.rejected.has(p) && !r.applied.includes(p))
+    setError(null)
+    try {
+      const applied = await client.accept(r.runId, paths)
+      setReview({ ...r, applied: [...r.applied, ...applied] })
+    } catch (e) {
+      setError(`Applying the changes failed: ${(e as Error).message}`)
+    }
+  }
+  const discardReview = () => {
+    const r = review()
+    if (r) void client.discard(r.runId)
+    setReview(null)
   }
   const stop = () => runId && void client.stop(runId).catch((e: Error) => setError(e.message))
 
@@ -190,6 +221,43 @@ export function AgentPanel(props: {
       <ol class="agent-feed" aria-label="Agent feed" ref={feedList}>
         <For each={feed().items}>{(item) => <FeedRow item={item} />}</For>
       </ol>
+      <Show when={review()}>
+        {(r) => (
+          <section class="agent-review" aria-label="Review changes">
+            <header>
+              <strong>
+                {r().files.length} changed file{r().files.length === 1 ? '' : 's'}
+              </strong>{' '}
+              — the run’s changes are in its own copy; apply the ones you accept to your workspace.
+              <span class="spacer" />
+              <button type="button" class="primary" disabled={r().files.every((f) => r().rejected.has(f.path) || r().applied.includes(f.path))} onClick={() => void applyReview()}>
+                Apply accepted
+              </button>
+              <button type="button" onClick={discardReview}>{r().applied.length ? 'Done' : 'Discard'}</button>
+            </header>
+            <For each={r().files}>
+              {(file) => (
+                <details class="review-file" open={r().files.length <= 5}>
+                  <summary>
+                    <input type="checkbox" aria-label={`Accept ${file.path}`} checked={!r().rejected.has(file.path)} disabled={r().applied.includes(file.path)} onClick={(e) => e.stopPropagation()} onChange={() => toggleFile(file.path)} />
+                    <span class={`change ${file.kind}`}>{file.kind === 'added' ? 'A' : file.kind === 'deleted' ? 'D' : 'M'}</span> {file.path}
+                    <Show when={r().applied.includes(file.path)}>
+                      <span class="applied"> applied</span>
+                    </Show>
+                  </summary>
+                  <Show when={!file.binary} fallback={<p class="hint">Binary file</p>}>
+                    <pre class="review-diff">
+                      <For each={file.patch.replace(/\n$/, '').split('\n').slice(2)}>
+                        {(line) => <span class={line.startsWith('+') ? 'added' : line.startsWith('-') ? 'removed' : line.startsWith('@@') ? 'hunk' : ''}>{line + '\n'}</span>}
+                      </For>
+                    </pre>
+                  </Show>
+                </details>
+              )}
+            </For>
+          </section>
+        )}
+      </Show>
     </div>
   )
 }

@@ -1,4 +1,4 @@
-import type { AgentApi, AgentEvent, AgentStart } from '../../shared/agent'
+import type { AgentApi, AgentEvent, AgentStart, ReviewFile } from '../../shared/agent'
 import { AppError } from '../../shared/errors'
 import type { ProviderConfig } from '../../shared/models'
 import { createRpcClient, type RpcClient } from '../../shared/rpc'
@@ -12,6 +12,9 @@ export interface AgentClient {
   run(start: AgentStart, onEvent: (event: AgentEvent) => void): Promise<RunResult>
   /** Asks the run to stop; its `run` promise then resolves with reason `user`. */
   stop(runId: string): Promise<void>
+  review(runId: string): Promise<ReviewFile[]>
+  accept(runId: string, paths: string[]): Promise<string[]>
+  discard(runId: string): Promise<void>
   dispose(): void
 }
 
@@ -39,6 +42,9 @@ export function createAgentClient(): AgentClient {
     models: (provider) => start().rpc.call('models', { provider }, { timeoutMs: 30_000 }),
     run: (params, onEvent) => start().rpc.call('run', params, { onProgress: onEvent, timeoutMs: 0 }),
     stop: async (runId) => void (await started?.rpc.call('stop', { runId })),
+    review: async (runId) => (await start().rpc.call('review', { runId }, { timeoutMs: 60_000 })).files,
+    accept: async (runId, paths) => (await start().rpc.call('accept', { runId, paths }, { timeoutMs: 120_000 })).applied,
+    discard: async (runId) => void (await started?.rpc.call('discard', { runId })),
     dispose() {
       started?.rpc.close(new AppError('ABORTED', 'the agent was closed'))
       started?.worker.terminate()

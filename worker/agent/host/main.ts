@@ -8,7 +8,10 @@ import type { ProviderConfig } from '../../../shared/models'
 import { serveRpc } from '../../../shared/rpc'
 import { createProvider, loadProviderConfig } from '../../models'
 import { connectWorkspace } from '../../runtime/host/workspace-link'
-import { createAgentProject } from './agent-project'
+import { AppError } from '../../../shared/errors'
+import type { FileService } from '../../../shared/namespace'
+import { createAgentProject, type AgentProject } from './agent-project'
+import { acceptFiles, reviewFiles } from './review'
 import { createAgentRuntime } from './runtime'
 import { createWorkspaceFiles } from './workspace-files'
 import { runTask } from './run-task'
@@ -30,6 +33,13 @@ scope.addEventListener(
     const link = connectWorkspace(event.data.port)
     /** The runs going on, so `stop` can reach them. */
     const running = new Map<string, AbortController>()
+    /** Finished runs' views of the project, kept for review until accepted or discarded. */
+    const finished = new Map<string, { projectId: string; agent: AgentProject; lower: FileService }>()
+    const finishedRun = (runId: string) => {
+      const run = finished.get(runId)
+      if (!run) throw new AppError('NOT_FOUND', 'This run’s changes are no longer here (the page was reloaded or they were discarded)')
+      return run
+    }
     const providerFor = async (config: ProviderConfig | undefined) => createProvider(config ?? (await loadProviderConfig()), { origin: scope.location.origin })
     serveRpc<AgentApi>(scope, {
       async models({ provider: config }, { signal }) {
@@ -45,7 +55,9 @@ scope.addEventListener(
         try {
           await link.ready
           const info = await link.rpc.call('openProject', { projectId: start.projectId })
-          const agent = await createAgentProject(info, createWorkspaceFiles(link.rpc, start.projectId), grantedCaps(start.grants))
+          const lower = createWorkspaceFiles(link.rpc, start.projectId)
+          const agent = await createAgentProject(info, lower, grantedCaps(start.grants))
+          finished.set(runId, { projectId: start.projectId, agent, lower })
           const runtime = createAgentRuntime(agent.link, scope.location.origin)
           return await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit: progress, runId })
         } finally {
@@ -54,6 +66,17 @@ scope.addEventListener(
       },
       stop({ runId }) {
         running.get(runId)?.abort()
+      },
+      async review({ runId }) {
+        const run = finishedRun(runId)
+        return { files: await reviewFiles(run.agent.overlay, run.lower) }
+      },
+      async accept({ runId, paths }) {
+        const run = finishedRun(runId)
+        return { applied: await acceptFiles(run.agent.overlay, link.rpc, run.projectId, paths) }
+      },
+      discard({ runId }) {
+        finished.delete(runId)
       },
     })
     scope.postMessage({ kind: 'ready' })
