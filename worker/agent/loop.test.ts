@@ -91,7 +91,7 @@ describe('the agent loop', () => {
     ])
     const [invalid, unknown, unreadable] = results(events)
     expect(invalid).toEqual({ ok: false, output: 'Invalid input for read_file:\ninput.path is required\ninput.file is not a known field (known: path, start_line, end_line)' })
-    expect(unknown!.output).toMatch(/^There is no tool named "rm_rf"\. The tools are: list_files, read_file, search, write_file, edit_file, delete_file, rename_file, finish\.$/)
+    expect(unknown!.output).toMatch(/^There is no tool named "rm_rf"\. The tools are: list_files, read_file, search, write_file, edit_file, apply_patch, delete_file, rename_file, finish\.$/)
     expect(unreadable!.output).toContain('not valid JSON')
     expect(stopped.reason).toBe('finished')
   })
@@ -181,6 +181,17 @@ describe('the agent loop', () => {
     expect(stopped).toMatchObject({ reason: 'no_action', summary: 'I think it is fine.' })
     expect(requests).toHaveLength(2)
     expect(requests[1]!.messages.at(-1)).toMatchObject({ role: 'user', content: expect.stringContaining('finish') })
+  })
+
+  it('applies a unified diff whole, or nothing when a hunk does not fit', async () => {
+    const good = '--- a/src/add.js\n+++ b/src/add.js\n@@ -1,1 +1,1 @@\n-export const add = (a, b) => a - b\n+export const add = (a, b) => a + b\n--- /dev/null\n+++ b/src/sub.js\n@@ -0,0 +1,1 @@\n+export const sub = (a, b) => a - b\n'
+    const bad = '--- a/src/add.js\n+++ b/src/add.js\n@@ -1,1 +1,1 @@\n-export const add = (a, b) => a * b\n+export const add = 0\n'
+    const { events, text } = await run([{ calls: [{ name: 'apply_patch', input: { patch: bad } }, { name: 'apply_patch', input: { patch: good } }] }, { calls: [{ name: 'finish', input: { summary: 'ok' } }] }])
+    const [refused, applied] = results(events)
+    expect(refused).toEqual({ ok: false, output: 'The patch does not apply to src/add.js: its context lines differ from the file. Read the file again and make the patch from what it holds now.' })
+    expect(applied).toEqual({ ok: true, output: 'Patched src/add.js, src/sub.js' })
+    expect(await text('/workspace/src/add.js')).toBe('export const add = (a, b) => a + b\n')
+    expect(await text('/workspace/src/sub.js')).toBe('export const sub = (a, b) => a - b\n')
   })
 
   it('searches and lists the workspace, skipping node_modules', async () => {

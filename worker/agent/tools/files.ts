@@ -1,3 +1,4 @@
+import { applyPatch, parsePatch, type StructuredPatch } from 'diff'
 import type { ToolResult } from '../../../shared/agent'
 import { AppError } from '../../../shared/errors'
 import { dirname, isWithin, mkdirp, normalizePath, type FileService } from '../../../shared/namespace'
@@ -216,6 +217,57 @@ export function fileTools(fs: FileService): AgentTool[] {
     },
   }
 
+  const applyPatchTool: AgentTool = {
+    spec: {
+      name: 'apply_patch',
+      description: 'Applies a unified diff (as `git diff` prints it: --- a/path, +++ b/path, @@ hunks) to one or more files. Use it for several small edits at once; new files use --- /dev/null.',
+      inputSchema: { type: 'object', properties: { patch: { type: 'string', minLength: 1 } }, required: ['patch'], additionalProperties: false },
+    },
+    async run(input: { patch: string }) {
+      let patches: StructuredPatch[]
+      try {
+        patches = parsePatch(input.patch)
+      } catch (error) {
+        return fail(`The patch could not be read: ${(error as Error).message}`)
+      }
+      patches = patches.filter((p) => p.hunks.length > 0)
+      if (patches.length === 0) return fail('The patch has no hunks (@@ … @@ sections).')
+      const strip = (name: string | undefined) => (name && name !== '/dev/null' ? name.replace(/^[ab]\//, '') : null)
+      // Every file is checked first, so a patch applies whole or not at all.
+      const writes: Array<{ path: string; text: string | null }> = []
+      for (const patch of patches) {
+        const target = strip(patch.newFileName) ?? strip(patch.oldFileName)
+        if (!target) return fail('A file in the patch has no name.')
+        const path = resolvePath(target)
+        const refused = writable(path)
+        if (refused) return fail(refused)
+        let before = ''
+        if (strip(patch.oldFileName)) {
+          try {
+            before = text(await fs.readFile(resolvePath(strip(patch.oldFileName)!)))
+          } catch (error) {
+            return fail(describe(error, path))
+          }
+        }
+        const after = applyPatch(before, patch)
+        if (after === false) return fail(`The patch does not apply to ${shown(path)}: its context lines differ from the file. Read the file again and make the patch from what it holds now.`)
+        writes.push({ path, text: strip(patch.newFileName) ? after : null })
+      }
+      try {
+        for (const w of writes) {
+          if (w.text === null) await fs.unlink(w.path)
+          else {
+            await mkdirp(fs, dirname(w.path))
+            await fs.writeFile(w.path, new TextEncoder().encode(w.text))
+          }
+        }
+      } catch (error) {
+        return fail(describe(error, writes[0]!.path))
+      }
+      return ok(`Patched ${writes.map((w) => shown(w.path)).join(', ')}`)
+    },
+  }
+
   const deletePath: AgentTool = {
     spec: {
       name: 'delete_file',
@@ -258,7 +310,7 @@ export function fileTools(fs: FileService): AgentTool[] {
     },
   }
 
-  return [listFiles, readFile, search, writeFile, editFile, deletePath, renamePath]
+  return [listFiles, readFile, search, writeFile, editFile, applyPatchTool, deletePath, renamePath]
 }
 
 /** The tool that ends a run with the agent's summary. */
