@@ -123,7 +123,20 @@ describe('MechaCoder on GitHub', () => {
     expect(pulls[0]!.body).toContain('## Task\nMake the failing test pass')
     expect(pulls[0]!.body).toContain('## Changes (1 file)\n- `src/add.js`')
     expect(pulls[0]!.body).toMatch(/## Tests\n\*\*1 passed\*\*, 0 failed of 1 — `.+`/)
-    expect(pulls[0]!.body).toMatch(/## Run\n4 model calls, [\d,]+ tokens, 0\.\d{4} credits, \d+ s — run `[\w-]+`/)
+    const runLink = /## Run\n4 model calls, [\d,]+ tokens, 0\.\d{4} credits, \d+ s — run \[([\w-]+)\]\((http[^)]+)\)/.exec(pulls[0]!.body)
+    expect(runLink?.[2]).toBe(`${edge.url}/runs/${runLink?.[1]}`)
+
+    // The run's record at the edge, with its branch, pull request and artifacts (the patch applies with native git).
+    const runId = runLink![1]!
+    await expect
+      .poll(async () => page.evaluate(async (id) => (await fetch(`/api/runs/${id}`)).json(), runId), { timeout: 30_000 })
+      .toMatchObject({ status: 'succeeded', reason: 'finished', branch, pullRequest: prUrl })
+    const run = (await page.evaluate(async (id) => (await fetch(`/api/runs/${id}`)).json(), runId)) as { artifacts: Array<{ name: string }> }
+    expect(run.artifacts.map((a) => a.name).sort()).toEqual(expect.arrayContaining(['junit.xml', 'test-report.json', 'transcript.jsonl']))
+    const patchName = run.artifacts.find((a) => a.name.endsWith('.patch'))!.name
+    const patch = await page.evaluate(async ([id, name]) => (await fetch(`/api/runs/${id}/artifacts/${name}`)).text(), [runId, patchName] as const)
+    expect(patch).toContain('Subject: [PATCH] Fix add: it subtracted')
+    expect(patch).toContain('-exports.add = (a, b) => a - b\n+exports.add = (a, b) => a + b')
 
     // The user's own workspace is untouched: still on main, add() as it was.
     expect(await page.locator('.status-bar').textContent()).toContain('main')

@@ -26,12 +26,14 @@ describe('run records', () => {
     const report = JSON.stringify({ passed: 4, failed: 0 })
     const put = await laptop.request(`/api/runs/${id}/artifacts/report.json`, { method: 'PUT', body: report, headers: { 'content-type': 'application/json', 'x-content-sha256': await sha256(report) } })
     expect(await put.json()).toEqual({ name: 'report.json', sha256: await sha256(report), size: report.length })
-    const done = await laptop.json(`/api/runs/${id}`, 'PATCH', { status: 'succeeded', cost: 0.0425 })
-    expect(await done.json()).toMatchObject({ status: 'succeeded', cost: 0.0425, finishedAt: expect.any(Number) })
+    const commit = 'ab'.repeat(20)
+    const done = await laptop.json(`/api/runs/${id}`, 'PATCH', { status: 'succeeded', cost: 0.0425, branch: 'coder/fix-the-parser-1a2b3c', commit, pullRequest: 'https://github.com/ada/p1/pull/7', reason: 'finished' })
+    expect(await done.json()).toMatchObject({ status: 'succeeded', cost: 0.0425, finishedAt: expect.any(Number), branch: 'coder/fix-the-parser-1a2b3c', commit, pullRequest: 'https://github.com/ada/p1/pull/7', reason: 'finished' })
 
     const phone = await signedIn('ada@example.com')
     const list = (await (await phone.request('/api/runs?project=p1')).json()) as { runs: Array<{ id: string }> }
     expect(list.runs.map((r) => r.id)).toEqual([id])
+    expect(list.runs[0]).toMatchObject({ branch: 'coder/fix-the-parser-1a2b3c', commit, pullRequest: 'https://github.com/ada/p1/pull/7', reason: 'finished' })
     const run = (await (await phone.request(`/api/runs/${id}`)).json()) as { artifacts: Array<{ name: string; size: number }> }
     expect(run.artifacts).toEqual([expect.objectContaining({ name: 'report.json', size: report.length, contentType: 'application/json' })])
     const log = await (await phone.request(`/api/runs/${id}/events`)).text()
@@ -104,7 +106,20 @@ describe('run records', () => {
     const run = (await (await b.request(`/api/runs/${id}`)).json()) as { artifacts: unknown[]; events: number }
     expect(run).toMatchObject({ artifacts: [], events: 0 })
 
-    await b.json(`/api/runs/${id}`, 'PATCH', { status: 'failed' })
+    for (const [field, value, message] of [
+      ['pullRequest', 'javascript:alert(1)', /http\(s\) URL/],
+      ['commit', 'abc', /full commit id/],
+      ['branch', 'coder/a b', /branch name/],
+      ['reason', 'Not A Reason!', /short reason/],
+    ] as const) {
+      const res = await b.json(`/api/runs/${id}`, 'PATCH', { status: 'succeeded', [field]: value })
+      expect(res.status).toBe(400)
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message)
+    }
+    expect(await (await b.request(`/api/runs/${id}`)).json()).toMatchObject({ status: 'running', branch: null, commit: null, pullRequest: null, reason: null })
+    // Fields left out keep their values.
+    await b.json(`/api/runs/${id}`, 'PATCH', { branch: 'coder/x' })
+    expect(await (await (await b.json(`/api/runs/${id}`, 'PATCH', { status: 'failed', reason: 'stuck' })).json())).toMatchObject({ status: 'failed', branch: 'coder/x', reason: 'stuck' })
     const reopened = await b.json(`/api/runs/${id}`, 'PATCH', { status: 'running' })
     expect(reopened.status).toBe(409)
   })

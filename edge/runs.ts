@@ -1,8 +1,9 @@
 /**
  * @module Run records under /api/runs: a run's metadata in D1 (who, which project, kind, status,
- * times, cost), its event log and artifacts in R2 — artifacts content-addressed by SHA-256 and
- * size-limited — so a run started in one tab can be followed from another device. Only the owner
- * sees a run: anyone else gets the same 404 as for a run that does not exist.
+ * times, cost, and what it left: branch, commit, pull request, why it ended), its event log and
+ * artifacts in R2 — artifacts content-addressed by SHA-256 and size-limited — so a run started in
+ * one tab can be followed from another device. Only the owner sees a run: anyone else gets the
+ * same 404 as for a run that does not exist.
  */
 import { Hono, type Context } from 'hono'
 import { requireUser } from './auth/sessions'
@@ -32,6 +33,10 @@ interface RunRow {
   cost_micros: number
   event_chunks: number
   updated_at: number
+  branch: string | null
+  commit_oid: string | null
+  pr_url: string | null
+  reason: string | null
 }
 
 const view = (r: RunRow) => ({
@@ -45,7 +50,31 @@ const view = (r: RunRow) => ({
   cost: r.cost_micros / 1e6,
   events: r.event_chunks,
   updatedAt: r.updated_at,
+  branch: r.branch,
+  commit: r.commit_oid,
+  pullRequest: r.pr_url,
+  reason: r.reason,
 })
+
+/** What a run left (branch, commit, pull request, why it ended): the fields a body sets, the others kept as they are. */
+function details(body: Record<string, unknown>, run: Pick<RunRow, 'branch' | 'commit_oid' | 'pr_url' | 'reason'> | null) {
+  const text = (name: string, value: unknown, pattern: RegExp, what: string): string | null | undefined => {
+    if (value === undefined) return undefined
+    if (value === null) return null
+    if (typeof value !== 'string' || !pattern.test(value)) throw new ApiError(400, 'bad_request', `${name} must be ${what}`)
+    return value
+  }
+  const branch = text('branch', body.branch, /^[^\s~^:?*[\\\x00-\x1f]{1,250}$/, 'a branch name (at most 250 characters)')
+  const commit = text('commit', body.commit, /^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full commit id')
+  const pullRequest = text('pullRequest', body.pullRequest, /^https?:\/\/[^\s]{1,500}$/, "the pull request's http(s) URL")
+  const reason = text('reason', body.reason, /^[a-z_]{1,40}$/, 'a short reason such as finished or stuck')
+  return {
+    branch: branch === undefined ? (run?.branch ?? null) : branch,
+    commit: commit === undefined ? (run?.commit_oid ?? null) : commit,
+    pullRequest: pullRequest === undefined ? (run?.pr_url ?? null) : pullRequest,
+    reason: reason === undefined ? (run?.reason ?? null) : reason,
+  }
+}
 
 /** The caller's own run, or a 404 (also for other people's runs: their existence is not revealed). */
 async function ownRun(c: Context<AppEnv>): Promise<RunRow> {
@@ -81,9 +110,12 @@ export function createRunRoutes(): Hono<AppEnv> {
     const status = body.status === undefined ? 'running' : oneOf(body.status, RUN_STATUSES, 'status')
     const title = typeof body.title === 'string' ? body.title.slice(0, 300) : null
     const startedAt = typeof body.startedAt === 'number' && Number.isFinite(body.startedAt) ? Math.round(body.startedAt) : Date.now()
+    const more = details(body, null)
     const now = Date.now()
-    const inserted = await c.env.DB.prepare('INSERT INTO runs (id, user_id, project, kind, title, status, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-      .bind(id, user.id, project, kind, title, status, startedAt, now)
+    const inserted = await c.env.DB.prepare(
+      'INSERT INTO runs (id, user_id, project, kind, title, status, started_at, updated_at, branch, commit_oid, pr_url, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    )
+      .bind(id, user.id, project, kind, title, status, startedAt, now, more.branch, more.commit, more.pullRequest, more.reason)
       .run()
     if (!inserted.meta.changes) throw new ApiError(409, 'conflict', `A run ${id} exists already`)
     const row = await c.env.DB.prepare('SELECT * FROM runs WHERE id = ?').bind(id).first<RunRow>()
@@ -123,8 +155,9 @@ export function createRunRoutes(): Hono<AppEnv> {
     if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) throw new ApiError(400, 'bad_request', 'cost must be a number of credits, 0 or more')
     const finishedAt = FINAL.has(status) ? (typeof body.finishedAt === 'number' ? Math.round(body.finishedAt) : Date.now()) : null
     const title = typeof body.title === 'string' ? body.title.slice(0, 300) : run.title
-    await c.env.DB.prepare('UPDATE runs SET status = ?, cost_micros = ?, finished_at = ?, title = ?, updated_at = ? WHERE id = ?')
-      .bind(status, Math.round(cost * 1e6), finishedAt, title, Date.now(), run.id)
+    const more = details(body, run)
+    await c.env.DB.prepare('UPDATE runs SET status = ?, cost_micros = ?, finished_at = ?, title = ?, branch = ?, commit_oid = ?, pr_url = ?, reason = ?, updated_at = ? WHERE id = ?')
+      .bind(status, Math.round(cost * 1e6), finishedAt, title, more.branch, more.commit, more.pullRequest, more.reason, Date.now(), run.id)
       .run()
     const row = await c.env.DB.prepare('SELECT * FROM runs WHERE id = ?').bind(run.id).first<RunRow>()
     return c.json(view(row!))

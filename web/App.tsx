@@ -6,20 +6,29 @@ import { createEffectiveTheme, createSettings } from './settings/settings'
 // Each page is its own chunk: the projects page needs no editor, a project no projects page.
 const ProjectsPage = lazy(() => import('./projects/ProjectsPage').then((m) => ({ default: m.ProjectsPage })))
 const CreditsPage = lazy(() => import('./credits/CreditsPage').then((m) => ({ default: m.CreditsPage })))
+const RunsPage = lazy(() => import('./runs/RunsPage').then((m) => ({ default: m.RunsPage })))
 const ProjectView = lazy(() => import('./project/ProjectView').then((m) => ({ default: m.ProjectView })))
 import { SettingsDialog } from './settings/SettingsDialog'
 import { createAccount } from './account/account'
 import { AccountMenu } from './account/AccountMenu'
 
-type Route = { page: 'projects'; link?: OpenLink } | { page: 'project'; id: string } | { page: 'credits'; sessionId: string | null }
+type Route =
+  | { page: 'projects'; link?: OpenLink }
+  | { page: 'project'; id: string }
+  | { page: 'credits'; sessionId: string | null }
+  | { page: 'runs'; project: string | null; runId: string | null }
 
 function parse(pathname: string, search: string): Route {
   const m = /^\/p\/([\w-]+)\/?$/.exec(pathname)
   if (m) return { page: 'project', id: m[1] }
+  const runs = /^\/runs(?:\/([\w-]+))?\/?$/.exec(pathname)
+  if (runs) return { page: 'runs', project: new URLSearchParams(search).get('project'), runId: runs[1] ?? null }
   if (/^\/credits(\/success)?\/?$/.test(pathname)) return { page: 'credits', sessionId: new URLSearchParams(search).get('session_id') }
   const link = parseOpenLink(pathname, search)
   return link ? { page: 'projects', link } : { page: 'projects' }
 }
+
+const runsUrl = (r: { project: string | null; runId: string | null }) => `/runs${r.runId ? `/${r.runId}` : ''}${r.project ? `?project=${encodeURIComponent(r.project)}` : ''}`
 
 /** The shell: routes between the projects page and a project, applies the theme, shows worker death. */
 export function App(props: { client: WorkspaceClient }) {
@@ -36,7 +45,7 @@ export function App(props: { client: WorkspaceClient }) {
   if (first.page === 'project') void props.client.rpc.call('openProject', { projectId: first.id }).catch(() => undefined)
 
   const go = (r: Route, replace = false) => {
-    const url = r.page === 'project' ? `/p/${r.id}` : r.page === 'credits' ? '/credits' : '/'
+    const url = r.page === 'project' ? `/p/${r.id}` : r.page === 'credits' ? '/credits' : r.page === 'runs' ? runsUrl(r) : '/'
     if (replace) history.replaceState(null, '', url)
     else history.pushState(null, '', url)
     setRoute(r)
@@ -50,10 +59,11 @@ export function App(props: { client: WorkspaceClient }) {
 
   return (
     <div class="app">
-      <Show when={route().page === 'projects' || route().page === 'credits'}>
+      <Show when={route().page !== 'project'}>
         <header class="top">
           <a href="/" class="logo" onClick={(e) => (e.preventDefault(), go({ page: 'projects' }))}>Coder</a>
           <span class="spacer" />
+          <a href="/runs" onClick={(e) => (e.preventDefault(), go({ page: 'runs', project: null, runId: null }))}>Runs</a>
           <button type="button" onClick={() => setShowSettings(true)}>Settings</button>
           <AccountMenu account={account} openCredits={() => go({ page: 'credits', sessionId: null })} />
         </header>
@@ -70,6 +80,9 @@ export function App(props: { client: WorkspaceClient }) {
         <Match when={route().page === 'credits' && (route() as { sessionId: string | null })}>
           {(r) => <CreditsPage account={account} sessionId={r().sessionId} />}
         </Match>
+        <Match when={route().page === 'runs' && (route() as Extract<Route, { page: 'runs' }>)}>
+          {(r) => <RunsPage account={account} route={{ project: r().project, runId: r().runId }} open={(to) => go({ page: 'runs', ...to })} />}
+        </Match>
         <Match when={route().page === 'projects' && (route() as { link?: OpenLink })}>
           {(r) => <ProjectsPage client={props.client} settings={settings()} account={account} link={r().link} open={(id, replace) => go({ page: 'project', id }, replace)} />}
         </Match>
@@ -83,7 +96,7 @@ export function App(props: { client: WorkspaceClient }) {
                 </p>
               )}
             >
-              <ProjectView client={props.client} projectId={id()} settings={settings()} theme={theme()} account={account} back={() => go({ page: 'projects' })} openSettings={() => setShowSettings(true)} />
+              <ProjectView client={props.client} projectId={id()} settings={settings()} theme={theme()} account={account} back={() => go({ page: 'projects' })} openRuns={(project) => go({ page: 'runs', project, runId: null })} openSettings={() => setShowSettings(true)} />
             </ErrorBoundary>
           )}
         </Match>

@@ -14,6 +14,14 @@ import { indexPack, warmUpPackIndexer } from '../../worker/git/pack'
 import { createPythonRunner, PYODIDE_INDEX_URL } from '../../worker/runtime/python'
 import { createEmbeddedRuntime, type EmbeddedRuntime } from '../runtime'
 import type { TestReport } from '../../shared/runtime'
+import type { AgentEvent, AgentRunResult } from '../../shared/agent'
+import type { ModelEvent, ModelProvider } from '../../shared/models'
+import { createLocalProvider } from '../../worker/models'
+import { createAgentProject } from '../../worker/agent/host/agent-project'
+import { createAgentRuntime } from '../../worker/agent/host/runtime'
+import { createWorkspaceFiles } from '../../worker/agent/host/workspace-files'
+import { runTask } from '../../worker/agent/host/run-task'
+import { createAgentClient } from '../agent/agent-client'
 
 const encoder = new TextEncoder()
 const payload = (i: number) => encoder.encode(`// file ${i}\nexport const value${i} = ${i} // a small file of about ninety bytes.....\n`)
@@ -295,6 +303,240 @@ Object.assign(coderBench, {
     } finally {
       runtime.dispose()
     }
+  },
+})
+
+/** One model call as the agent saw it: when it first asked for an event, when the stream ended, and how long it waited inside the stream. */
+interface StreamMark {
+  start: number
+  end: number
+  waitMs: number
+}
+
+/**
+ * The provider's stream, timed: `waitMs` adds up the time spent inside the stream's `next()` (the
+ * HTTP call, the model server and the SSE decoding), not the time the agent spends handling each
+ * event in between. `start` is the first `next()` (where the HTTP request goes out), `end` the last.
+ */
+function timedStream(inner: AsyncIterable<ModelEvent>, marks: StreamMark[]): AsyncIterable<ModelEvent> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = inner[Symbol.asyncIterator]()
+      const mark: StreamMark = { start: NaN, end: NaN, waitMs: 0 }
+      marks.push(mark)
+      return {
+        async next() {
+          const t0 = performance.now()
+          if (Number.isNaN(mark.start)) mark.start = t0
+          try {
+            return await it.next()
+          } finally {
+            mark.end = performance.now()
+            mark.waitMs += mark.end - t0
+          }
+        },
+        return: (value?: unknown) => it.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
+      }
+    },
+  }
+}
+
+/**
+ * A tool step of a timed agent run (ms): `pre` from the model's stream end to the tool starting,
+ * `tool` the tool, `post` from its end to the next request; `lowerCalls`, the calls the agent's
+ * overlay made to the project's files in the workspace worker meanwhile.
+ */
+interface AgentStep {
+  name: string
+  ok: boolean
+  ms: number
+  pre: number
+  tool: number
+  post: number
+  lowerCalls: number
+}
+
+/** A scripted step's tool call, as the model stand-in sends it and as the direct anchor replays it. */
+type ToolStep = { name: string; arguments: Record<string, unknown> }
+
+Object.assign(coderBench, {
+  /**
+   * Imports `files` (paths relative to the project folder) `copies` times as the projects page's
+   * "Open folder" does (files written, a repository created, one commit); resolves to the project ids.
+   */
+  async agentProjects(files: Array<{ path: string; text: string }>, copies: number): Promise<string[]> {
+    client ??= createWorkspaceClient()
+    await client.ready
+    const ids: string[] = []
+    for (let i = 0; i < copies; i++) {
+      const info = await client.rpc.call('importFiles', {
+        name: `agent-bench-${n++}`,
+        files: files.map((f) => ({ path: f.path, data: encoder.encode(f.text) })),
+        author: { name: 'Bench', email: 'bench@coder.test' },
+      }, { timeoutMs: 120_000 })
+      ids.push(info.id)
+    }
+    return ids
+  },
+
+  /**
+   * One MechaCoder run on a project, composed as the agent worker's `run` composes it
+   * (worker/agent/host/main.ts: the project opened through the workspace worker, the agent's
+   * overlay over it, its runtime, runTask) but on this page's thread, with the local provider at
+   * `baseUrl` and its stream timed. Resolves to the wall time of the run, the time spent waiting
+   * on the model (inside the stream, and the model list), the time before the first model call,
+   * each tool step's split, and the time from the last model call (the `finish`) to the end.
+   */
+  async agentRun(projectId: string, baseUrl: string, task: string, model: string): Promise<{
+    wallMs: number
+    modelWaitMs: number
+    modelsListMs: number
+    setupMs: number
+    inStreamMs: number
+    steps: AgentStep[]
+    finishMs: number
+    calls: number
+    result: Pick<AgentRunResult, 'stopped' | 'commit'> & { changes: number }
+  }> {
+    client ??= createWorkspaceClient()
+    await client.ready
+    const c = client
+    const provider = createLocalProvider({ baseUrl })
+    const marks: StreamMark[] = []
+    let modelsListMs = 0
+    const timed: ModelProvider = {
+      kind: provider.kind,
+      label: provider.label,
+      async models(signal) {
+        const t0 = performance.now()
+        try {
+          return await provider.models(signal)
+        } finally {
+          modelsListMs += performance.now() - t0
+        }
+      },
+      stream: (request) => timedStream(provider.stream(request), marks),
+    }
+    const events: Array<{ at: number; event: AgentEvent }> = []
+    // When each call of the agent's overlay to the project's files (in the workspace worker) went out.
+    const lowerCalls: number[] = []
+    const lowerRpc: typeof c.rpc = {
+      call: (method, params, options) => (lowerCalls.push(performance.now()), c.rpc.call(method, params, options)),
+      close: (error) => c.rpc.close(error),
+    }
+    const t0 = performance.now()
+    const info = await c.rpc.call('openProject', { projectId })
+    const agent = await createAgentProject(info, createWorkspaceFiles(lowerRpc, projectId))
+    const runtime = createAgentRuntime(agent.link, location.origin)
+    const result = await runTask({ projectId, task, model, budget: {} }, {
+      agent,
+      provider: timed,
+      runtime,
+      signal: new AbortController().signal,
+      // The worker posts each event to the page; here they are kept, with when they happened.
+      emit: (event) => void events.push({ at: performance.now(), event: structuredClone(event) }),
+    })
+    const wallMs = performance.now() - t0
+    const started = events.filter((e) => e.event.type === 'tool-started')
+    const finished = events.filter((e) => e.event.type === 'tool-finished')
+    const steps: AgentStep[] = []
+    for (let k = 0; k + 1 < marks.length; k++) {
+      const s = started[k]!
+      const f = finished[k]!
+      const done = f.event as Extract<AgentEvent, { type: 'tool-finished' }>
+      const from = marks[k]!.end
+      const to = marks[k + 1]!.start
+      steps.push({ name: done.name, ok: done.result.ok, ms: to - from, pre: s.at - from, tool: f.at - s.at, post: to - f.at, lowerCalls: lowerCalls.filter((at) => at >= from && at < to).length })
+    }
+    return {
+      wallMs,
+      modelWaitMs: marks.reduce((sum, m) => sum + m.waitMs, 0),
+      modelsListMs,
+      setupMs: marks.length ? marks[0]!.start - t0 - modelsListMs : NaN,
+      inStreamMs: marks.reduce((sum, m) => sum + (m.end - m.start - m.waitMs), 0),
+      steps,
+      finishMs: marks.length ? t0 + wallMs - marks.at(-1)!.end : NaN,
+      calls: marks.length,
+      result: { stopped: result.stopped, commit: result.commit, changes: result.changes.length },
+    }
+  },
+
+  /**
+   * The same run in the agent's own Web Worker, started as the Agent panel starts it (AgentApi
+   * `run` with the local provider at `baseUrl`): no stream to time there, so each step is read off
+   * the run's events, from a tool starting to the next model call starting (whole ms, the worker's
+   * clock). Resolves to those and how the run ended.
+   */
+  async agentWorkerRun(projectId: string, baseUrl: string, task: string, model: string): Promise<{ steps: Array<{ name: string; ok: boolean; ms: number }>; wallMs: number; reason: string; committed: boolean }> {
+    const agents = createAgentClient()
+    try {
+      const events: AgentEvent[] = []
+      const t0 = performance.now()
+      const result = await agents.run({ projectId, task, model, budget: {}, provider: { kind: 'local', baseUrl } }, (event) => void events.push(event))
+      const wallMs = performance.now() - t0
+      const turns = events.filter((e): e is Extract<AgentEvent, { type: 'turn-started' }> => e.type === 'turn-started')
+      const started = events.filter((e): e is Extract<AgentEvent, { type: 'tool-started' }> => e.type === 'tool-started')
+      const finished = events.filter((e): e is Extract<AgentEvent, { type: 'tool-finished' }> => e.type === 'tool-finished')
+      const steps = turns.slice(1).map((turn, k) => ({ name: started[k]!.name, ok: finished[k]!.result.ok, ms: turn.at - started[k]!.at }))
+      return { steps, wallMs, reason: result.stopped.reason, committed: !!result.commit }
+    } finally {
+      agents.dispose()
+    }
+  },
+
+  /**
+   * The anchor of agentRun: the same tool operations done straight on the project's files through
+   * the workspace worker, as the IDE does them (no agent, no overlay, no model): list → listFiles,
+   * read → readFile, search → search, edit → read + write, write → writeFile, git status → status,
+   * git diff → status and a diff per file. Resolves to each operation's time (ms).
+   */
+  async agentDirect(projectId: string, steps: ToolStep[]): Promise<number[]> {
+    client ??= createWorkspaceClient()
+    await client.ready
+    const rpc = client.rpc
+    const decoder = new TextDecoder()
+    await rpc.call('openProject', { projectId })
+    const run = async ({ name, arguments: a }: ToolStep): Promise<void> => {
+      const path = typeof a.path === 'string' ? a.path : '.'
+      switch (name) {
+        case 'list_files': {
+          const prefix = path === '.' ? '' : `${path}/`
+          const files = (await rpc.call('listFiles', { projectId })).filter((f) => f.startsWith(prefix))
+          if (files.length === 0) throw new Error(`listFiles found nothing under ${path}`)
+          return
+        }
+        case 'read_file':
+          decoder.decode(await rpc.call('readFile', { projectId, path }))
+          return
+        case 'search': {
+          const found = await rpc.call('search', { projectId, query: String(a.pattern), regex: a.regex === true }, { onProgress: () => undefined })
+          if (found.matches === 0) throw new Error(`search found no ${a.pattern}`)
+          return
+        }
+        case 'edit_file': {
+          const before = decoder.decode(await rpc.call('readFile', { projectId, path }))
+          if (!before.includes(String(a.search))) throw new Error(`edit: ${a.search} is not in ${path}`)
+          await rpc.call('writeFile', { projectId, path, data: encoder.encode(before.replace(String(a.search), String(a.replace))) })
+          return
+        }
+        case 'write_file':
+          await rpc.call('writeFile', { projectId, path, data: encoder.encode(String(a.content)) })
+          return
+        case 'git_status':
+          await rpc.call('status', { projectId })
+          return
+        case 'git_diff': {
+          const paths = Array.isArray(a.paths) ? (a.paths as string[]) : (await rpc.call('status', { projectId })).map((s) => s.path)
+          for (const p of paths) await rpc.call('diff', { projectId, path: p })
+          return
+        }
+        default:
+          throw new Error(`no direct form of ${name}`)
+      }
+    }
+    const ms: number[] = []
+    for (const step of steps) ms.push(await time(() => run(step)))
+    return ms
   },
 })
 

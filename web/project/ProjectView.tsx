@@ -61,6 +61,8 @@ interface ProjectViewProps {
   settings: Settings
   theme: 'light' | 'dark'
   back(): void
+  /** Opens the Runs page for this project (by its name, as its runs are recorded). */
+  openRuns?(project: string): void
   openSettings(): void
   account: Account
 }
@@ -247,6 +249,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     { id: 'settings', title: 'Preferences: Open Settings', keys: 'Mod-,', run: () => props.openSettings() },
     { id: 'download', title: 'File: Download Project as .zip', run: () => download() },
     { id: 'projects', title: 'Go to Projects', run: () => props.back() },
+    { id: 'runs', title: 'Agent: Show Runs', run: () => props.openRuns?.(model.info()?.name ?? props.projectId) },
   ]
 
   async function runAllTests() {
@@ -355,6 +358,9 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
         <button type="button" class="small" title="Download the project, its git history included, as a .zip" onClick={() => void download()}>Download .zip</button>
         <button type="button" class="small" title={`Go to File (${keyLabel('Mod-p')})`} onClick={() => setPalette('files')}>Go to file…</button>
         <button type="button" class="small" title={`Show All Commands (${keyLabel('Mod-Shift-p')})`} onClick={() => setPalette('commands')}>Commands…</button>
+        <Show when={props.openRuns}>
+          <button type="button" class="small" title="This project's agent runs: their events, patches, test reports and cost" onClick={() => props.openRuns!(model.info()?.name ?? props.projectId)}>Runs</button>
+        </Show>
         <AccountMenu account={props.account} />
       </header>
       <div class="workbench-body" classList={{ 'no-sidebar': !layout().sidebarVisible }}>

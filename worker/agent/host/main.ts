@@ -3,7 +3,7 @@
  * port to the workspace worker, then calls AgentApi on it; a run's events stream back as the
  * call's progress. Each run gets its own view of the project (an overlay) and its own runtime.
  */
-import type { AgentApi, AgentGrants } from '../../../shared/agent'
+import type { AgentApi, AgentEvent, AgentGrants } from '../../../shared/agent'
 import type { ProviderConfig } from '../../../shared/models'
 import { serveRpc } from '../../../shared/rpc'
 import { createProvider, loadProviderConfig } from '../../models'
@@ -12,6 +12,7 @@ import { AppError } from '../../../shared/errors'
 import type { FileService } from '../../../shared/namespace'
 import { createAgentProject, type AgentProject } from './agent-project'
 import { acceptFiles, reviewFiles } from './review'
+import { createRunRecorder, latestTestReport } from './run-record'
 import { createAgentRuntime } from './runtime'
 import { createWorkspaceFiles } from './workspace-files'
 import { runTask } from './run-task'
@@ -52,6 +53,7 @@ scope.addEventListener(
         const controller = new AbortController()
         signal.addEventListener('abort', () => controller.abort(), { once: true })
         running.set(runId, controller)
+        const recorder = createRunRecorder({ origin: scope.location.origin })
         try {
           await link.ready
           const info = await link.rpc.call('openProject', { projectId: start.projectId })
@@ -59,7 +61,21 @@ scope.addEventListener(
           const agent = await createAgentProject(info, lower, grantedCaps(start.grants))
           finished.set(runId, { projectId: start.projectId, agent, lower })
           const runtime = createAgentRuntime(agent.link, scope.location.origin)
-          return await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit: progress, runId })
+          // The run's record at the edge (other devices see it on the Runs page); recording never fails the run.
+          const emit = (event: AgentEvent) => {
+            if (event.type === 'run-started') recorder.start({ runId, project: start.projectName ?? start.projectId, task: start.task, model: start.model, budget: start.budget ?? {}, startedAt: event.at })
+            progress(event)
+            recorder.event(event)
+          }
+          const result = await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit, runId, recorder })
+          const report = await latestTestReport(agent.project.namespace)
+          if (report) recorder.testReport(report)
+          // Not awaited: offline, the recorder waits for the connection.
+          void recorder.finish(result)
+          return result
+        } catch (error) {
+          void recorder.finish({ error: (error as Error)?.message ?? String(error) })
+          throw error
         } finally {
           running.delete(runId)
         }

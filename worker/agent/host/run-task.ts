@@ -6,10 +6,11 @@ import type { Handlers } from '../../../shared/rpc'
 import type { RuntimeApi } from '../../../shared/runtime'
 import { runAgent } from '../loop'
 import { fileTools, finishTool } from '../tools/files'
-import { gitTools, pushTool, runtimeTools, type RuntimeToolState } from '../tools/runtime'
+import { gitTools, pushTool, runtimeTools, unifiedDiff, type RuntimeToolState } from '../tools/runtime'
 import type { AgentProject } from './agent-project'
 import { branchFor, changedFiles, commitMessage, commitRun, createFinishTool, type Verdict } from './golden-rule'
 import { openPullRequest, pullRequestBody, pushRun } from './pull-request'
+import { formatPatch, RUN_ARTIFACTS, type RunRecorder } from './run-record'
 
 /** Who the run's commits are by when the user has not set an author in Settings. */
 const AGENT_AUTHOR = { name: 'MechaCoder', email: 'mechacoder@users.noreply.coder.dev' }
@@ -59,6 +60,8 @@ export interface TaskDeps {
   runId?: string
   /** The edge's origin, for the pull request; default the worker's own. */
   origin?: string
+  /** Where the run's artifacts go (its record at the edge). */
+  recorder?: Pick<RunRecorder, 'artifact'>
 }
 
 /**
@@ -118,16 +121,20 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
       const files = await changedFiles(deps.agent.overlay)
       const message = commitMessage(summary, start.task, runId, verdict)
       const author = start.author?.name && start.author.email ? start.author : AGENT_AUTHOR
+      // The patch is taken before the commit: afterwards HEAD equals the working tree.
+      const diff = deps.recorder ? await unifiedDiff(deps.agent.handlers, start.projectId, files) : ''
       commit = (await commitRun({ workspace: deps.agent.handlers, overlay: deps.agent.overlay, projectId: start.projectId, branch: branchFor(start.task, runId), message, author })) ?? undefined
       if (!commit) return
       emit({ type: 'commit', ...commit, message })
+      deps.recorder?.artifact(RUN_ARTIFACTS.patch, 'text/x-patch', formatPatch({ oid: commit.oid, message, author, date: Date.now(), diff }))
       const { push, pullRequest: prGrant } = start.grants ?? {}
       if (!push) return
       const pushed = await pushRun(deps.agent.handlers, start.projectId, commit.branch, push, deps.signal)
       emit({ type: 'push', branch: pushed.branch, oid: pushed.oid, url: pushed.url })
       if (!prGrant) return
-      const body = pullRequestBody({ task: start.task, summary, files, report: verdict.report, testsWaived: verdict.testsWaived, usage, runId })
-      pullRequest = await openPullRequest(deps.origin ?? self.location.origin, prGrant, { title: message.split('\n')[0]!, body, head: commit.branch })
+      const origin = deps.origin ?? self.location.origin
+      const body = pullRequestBody({ task: start.task, summary, files, report: verdict.report, testsWaived: verdict.testsWaived, usage, runId, runUrl: `${origin}/runs/${runId}` })
+      pullRequest = await openPullRequest(origin, prGrant, { title: message.split('\n')[0]!, body, head: commit.branch })
       emit({ type: 'pr-opened', ...pullRequest })
     },
   })
