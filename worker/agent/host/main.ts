@@ -35,7 +35,7 @@ scope.addEventListener(
     /** The runs going on, so `stop` can reach them. */
     const running = new Map<string, AbortController>()
     /** Finished runs' views of the project, kept for review until accepted or discarded. */
-    const finished = new Map<string, { projectId: string; agent: AgentProject; lower: FileService }>()
+    const finished = new Map<string, { projectId: string; agent: AgentProject; lower: FileService & { dispose(): void } }>()
     const finishedRun = (runId: string) => {
       const run = finished.get(runId)
       if (!run) throw new AppError('NOT_FOUND', 'This run’s changes are no longer here (the page was reloaded or they were discarded)')
@@ -57,7 +57,7 @@ scope.addEventListener(
         try {
           await link.ready
           const info = await link.rpc.call('openProject', { projectId: start.projectId })
-          const lower = createWorkspaceFiles(link.rpc, start.projectId)
+          const lower = createWorkspaceFiles(link.rpc, start.projectId, (fn) => link.subscribe(fn))
           const agent = await createAgentProject(info, lower, grantedCaps(start.grants))
           finished.set(runId, { projectId: start.projectId, agent, lower })
           const runtime = createAgentRuntime(agent.link, scope.location.origin)
@@ -92,6 +92,7 @@ scope.addEventListener(
         return { applied: await acceptFiles(run.agent.overlay, link.rpc, run.projectId, paths) }
       },
       discard({ runId }) {
+        finished.get(runId)?.lower.dispose()
         finished.delete(runId)
       },
     })
