@@ -54,6 +54,8 @@ export function AgentPanel(props: {
   const [review, setReview] = createSignal<{ runId: string; files: ReviewFile[]; rejected: ReadonlySet<string>; applied: string[] } | null>(null)
   const [publish, setPublish] = createSignal(localStorage.getItem(PUBLISH_KEY) !== 'off')
   let runId: string | null = null
+  /** The last run started here, for its record on the Runs page. */
+  const [lastRun, setLastRun] = createSignal<string | null>(null)
   let feedList: HTMLOListElement | undefined
   let taskBox: HTMLTextAreaElement | undefined
   createEffect(() => (props.focusTask?.() ?? 0) > 0 && queueMicrotask(() => taskBox?.focus()))
@@ -93,6 +95,7 @@ export function AgentPanel(props: {
     if (!model().trim()) return setError(modelsError() ? `No model to use: ${modelsError()}` : 'Choose a model first.')
     localStorage.setItem(MODEL_KEY, model())
     runId = crypto.randomUUID()
+    setLastRun(runId)
     setFeed({ ...emptyFeed(), running: true })
     const onEvent = (event: AgentEvent) => {
       setFeed((f) => applyEvent(f, event))
@@ -217,7 +220,14 @@ export function AgentPanel(props: {
           <p class="agent-error" role="alert">{error()}</p>
         </Show>
       </form>
-      <div class="agent-usage" aria-live="polite" data-testid="agent-usage">{usageLine()}</div>
+      <div class="agent-usage-row">
+        <div class="agent-usage" aria-live="polite" data-testid="agent-usage">{usageLine()}</div>
+        <Show when={lastRun() && !feed().running}>
+          <a class="agent-run-link" href={`/runs/${lastRun()}`} target="_blank" rel="noopener" title="Its record, as other devices see it (opens in a new tab)">
+            Run record
+          </a>
+        </Show>
+      </div>
       <ol class="agent-feed" aria-label="Agent feed" ref={feedList}>
         <For each={feed().items}>{(item) => <FeedRow item={item} />}</For>
       </ol>
