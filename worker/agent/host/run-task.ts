@@ -6,7 +6,7 @@ import type { Handlers } from '../../../shared/rpc'
 import type { RuntimeApi } from '../../../shared/runtime'
 import { runAgent } from '../loop'
 import { fileTools, finishTool } from '../tools/files'
-import { gitTools, pushTool, runtimeTools, unifiedDiff, type RuntimeToolState } from '../tools/runtime'
+import { gitTools, pushTool, runtimeTools, unifiedDiff } from '../tools/runtime'
 import type { AgentProject } from './agent-project'
 import { branchFor, changedFiles, commitMessage, commitRun, createFinishTool, type Verdict } from './golden-rule'
 import { openPullRequest, pullRequestBody, pushRun } from './pull-request'
@@ -77,7 +77,6 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
   const encode = (text: string) => new TextEncoder().encode(text)
   await fs.writeFile('/task/spec.md', encode(start.task))
   await fs.writeFile('/task/status', encode('running\n'))
-  const state: RuntimeToolState = { lastReport: null }
   const verdict: Verdict = { report: null, testsWaived: false }
   const lines: string[] = []
   const emit = (event: AgentEvent) => {
@@ -87,7 +86,7 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
   const env = deps.env ?? {}
   const tools = [
     ...fileTools(fs),
-    ...(deps.runtime ? runtimeTools(deps.runtime, start.projectId, env, state) : []),
+    ...(deps.runtime ? runtimeTools(deps.runtime, start.projectId, env) : []),
     ...gitTools(deps.agent.handlers, start.projectId),
     pushTool(branchFor(start.task, runId), !!start.grants?.push),
     // Without a runtime nothing can be tested, so nothing will be committed either.

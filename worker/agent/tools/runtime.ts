@@ -35,16 +35,11 @@ export function describeReport(report: TestReport): string {
   return lines.join('\n')
 }
 
-/** What the runtime tools remember for the platform: the last test report (the golden rule reads it). */
-export interface RuntimeToolState {
-  lastReport: TestReport | null
-}
-
 /**
  * The tools that run things in the agent's runtime (over its overlay, so they see its edits):
  * a shell command, and the project's tests with a structured report.
  */
-export function runtimeTools(runtime: Handlers<RuntimeApi>, projectId: string, env: Record<string, string>, state: RuntimeToolState): AgentTool[] {
+export function runtimeTools(runtime: Handlers<RuntimeApi>, projectId: string, env: Record<string, string>): AgentTool[] {
   const runCommand: AgentTool = {
     spec: {
       name: 'run_command',
@@ -81,8 +76,6 @@ export function runtimeTools(runtime: Handlers<RuntimeApi>, projectId: string, e
     },
     async run(input: { files?: string[]; test_name?: string }, { signal }): Promise<ToolResult> {
       const report = await runtime.runTests({ projectId, files: input.files, testName: input.test_name, env }, { signal, progress: () => undefined })
-      // Only a whole run counts for the golden rule: a subset passing says nothing of the rest.
-      if (!input.files?.length && !input.test_name) state.lastReport = report
       const ok = report.counts.failed === 0 && !report.files.some((f) => f.error) && report.counts.total > 0
       return { ok, output: describeReport(report) }
     },
