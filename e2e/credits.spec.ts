@@ -94,4 +94,63 @@ describe('credits', () => {
     expect(history.some((r) => /Spent−0\.6.*e2e-model.*demo-project/.test(r))).toBe(true)
     await context.close()
   })
+
+  it('sets a daily cap and a project cap, shows today’s spending against them, and a call past a cap is refused with its message', { timeout: 180_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    await signInByEmail(page, edge.url, 'capper@example.com')
+    await page.goto(`${edge.url}/credits`)
+    const caps = page.getByRole('region', { name: 'Spending caps' })
+    await expect.poll(() => caps.getByLabel('Spent today').textContent(), { timeout: 30_000 }).toBe('0 credits spent today, no daily cap')
+
+    // What is not a number of credits is refused before anything is sent, and stays as typed.
+    const daily = caps.getByLabel('Daily cap, all projects')
+    await daily.fill('abc')
+    await caps.getByRole('button', { name: 'Save caps' }).click()
+    await expect.poll(() => caps.getByRole('alert').textContent()).toBe('The daily cap "abc" is not a number of credits (for example 5 or 0.25), or leave it empty for no cap.')
+    expect(await daily.inputValue()).toBe('abc')
+
+    await daily.fill('2')
+    await caps.getByRole('button', { name: 'Add a project cap' }).click()
+    const row = caps.getByRole('listitem', { name: 'Project cap 1' })
+    await row.getByLabel('Project').fill('demo-project')
+    await row.getByLabel('Cap in credits a day').fill('1')
+    await caps.getByRole('button', { name: 'Save caps' }).click()
+    await expect.poll(() => caps.getByRole('status').textContent()).toBe('Caps saved.')
+    expect(await caps.getByRole('alert').count()).toBe(0)
+    expect(await caps.getByLabel('Spent today').textContent()).toBe('0 of 2 credits spent today')
+    expect(await row.locator('.caps-today').textContent()).toBe('0 of 1 credit spent today')
+
+    // Model calls for the project: the first fits (it may cost up to 0.8, costs 0.6), the second would pass the project's cap.
+    const ask = () =>
+      page.evaluate(async () => {
+        const res = await fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', 'coder-project': 'demo-project' }, body: JSON.stringify({ model: 'e2e-model', max_tokens: 100000, messages: [{ role: 'user', content: 'hello' }] }) })
+        return { status: res.status, refusal: res.headers.get('coder-refusal'), body: (await res.json()) as { choices?: Array<{ message: { content: string } }>; error?: { message: string } } }
+      })
+    expect((await ask()).body.choices?.[0]?.message.content).toBe('Hello!')
+    const refused = await ask()
+    expect(refused).toMatchObject({ status: 402, refusal: 'cap' })
+    expect(refused.body.error?.message).toBe('The daily spending cap of 1 credit for the project "demo-project" is reached: 0.6000 spent or held today, this call may cost up to 0.8000. Raise the project\'s cap on the Credits page, or wait until 00:00 UTC.')
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click()
+        return [await caps.getByLabel('Spent today').textContent(), await row.locator('.caps-today').textContent()]
+      }, { timeout: 30_000 })
+      .toEqual(['0.6 of 2 credits spent today', '0.6 of 1 credit spent today'])
+
+    // The caps are kept at the edge: a reload shows them.
+    await page.reload()
+    await expect.poll(() => caps.getByLabel('Daily cap, all projects').inputValue(), { timeout: 30_000 }).toBe('2')
+    expect(await row.getByLabel('Project').inputValue()).toBe('demo-project')
+    expect(await row.getByLabel('Cap in credits a day').inputValue()).toBe('1')
+
+    // A save the edge refuses (the session ended meanwhile) says why and loses nothing typed.
+    await context.clearCookies()
+    await daily.fill('3')
+    await row.getByLabel('Cap in credits a day').fill('1.5')
+    await caps.getByRole('button', { name: 'Save caps' }).click()
+    await expect.poll(() => caps.getByRole('alert').textContent()).toBe('The caps were not saved: Sign in first: this needs an account')
+    expect([await daily.inputValue(), await row.getByLabel('Project').inputValue(), await row.getByLabel('Cap in credits a day').inputValue()]).toEqual(['3', 'demo-project', '1.5'])
+    await context.close()
+  })
 })

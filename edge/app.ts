@@ -11,7 +11,7 @@ import { createGitHubRoutes } from './github'
 import { createGitHostRoutes, createGitProxyRoutes, GIT_PATH } from './git-proxy'
 import { csrfMiddleware } from './auth/csrf'
 import { createAuthRoutes, createDevMailboxRoutes } from './auth/routes'
-import { sessionMiddleware } from './auth/sessions'
+import { RECENT_SESSION_MS, sessionMiddleware } from './auth/sessions'
 import { createPackageRoutes, PACKAGES_PATH } from './packages'
 import { createCheckoutRoutes, createStripeWebhookRoutes } from './stripe'
 
@@ -28,8 +28,10 @@ export function createApp(): Hono<AppEnv> {
   // Who is signed in, for every API route; state-changing calls only from our own pages.
   app.use('/api/*', sessionMiddleware(), csrfMiddleware((path) => WEBHOOK_PATHS.includes(path)))
   app.use(`${GIT_PATH}/*`, sessionMiddleware())
-  // The model APIs (OpenAI- and Anthropic-compatible) for the signed-in user's tab, metered and charged.
-  app.use('/v1/*', sessionMiddleware(), csrfMiddleware())
+  // The model APIs (OpenAI- and Anthropic-compatible) for the signed-in user's tab, metered and
+  // charged. A session seen live in the last few seconds is believed without a D1 read, which would
+  // otherwise sit before every first token (see RECENT_SESSION_MS for the trade-off).
+  app.use('/v1/*', sessionMiddleware({ recentMs: RECENT_SESSION_MS }), csrfMiddleware())
 
   app.route('/api/health', createHealthRoutes())
   app.route('/api/auth', createAuthRoutes())

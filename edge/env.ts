@@ -13,6 +13,8 @@ export interface Env {
   STARTER_CREDITS?: string
   /** "on" opens POST /api/credits/bench for the ledger-debits benchmark; nothing else sets it. */
   LEDGER_BENCH?: string
+  /** "on" opens POST /v1/bench/passthrough (an unmetered relay) for the proxy-ttft benchmark; nothing else sets it. */
+  PROXY_BENCH?: string
   APP_VERSION: string
   /**
    * Package upstreams the proxy (/api/packages) may reach: http(s) origins or URL prefixes,

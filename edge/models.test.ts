@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import type { Env } from './env'
-import { applyLedgerEntry, balanceOf } from './ledger'
+import { applyLedgerEntry, auditLedger, balanceOf } from './ledger'
 import { browser, origin, resetAccounts, signInByEmail } from './test/browser'
 
 declare module 'vitest' {
@@ -38,6 +38,8 @@ async function client(credits: number, overrides: Partial<Env> = {}) {
   return {
     userId: me.id,
     bindings: b.bindings,
+    browser: b,
+    setCaps: async (caps: { dailyMicros: number | null; projects: Record<string, number> }) => expect((await b.json('/api/credits/caps', 'PUT', caps)).status).toBe(200),
     spent: async () => (await balanceOf(b.bindings, me.id)).spentMicros,
     available: async () => (await balanceOf(b.bindings, me.id)).availableMicros - start,
     held: async () => (await balanceOf(b.bindings, me.id)).heldMicros,
@@ -124,8 +126,110 @@ describe('the model proxy', () => {
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(402)
     expect((error as Error).message).toMatch(/Not enough credits/)
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('coder-refusal')).toBe('credits')
     expect((await upstreamLog()).length).toBe(before)
     expect(await c.spent()).toBe(0)
+  })
+
+  it('refuses a call past the daily spending cap with a 402 the SDKs surface, naming the cap, before calling the upstream', async () => {
+    // Dearer prices, so a call costs a visible part of a credit: "hello there" (12 in, 6 out) costs 0.024.
+    const c = await client(1, { MODEL_PRICES: JSON.stringify({ 'gpt-*': { input: 1000, output: 2000 }, 'claude-*': { input: 1000, output: 2000 } }) })
+    await c.setCaps({ dailyMicros: 50_000, projects: {} })
+    const ask = (content: string, project?: string) => c.openai.chat.completions.create({ model: 'gpt-standin', max_tokens: 10, messages: [{ role: 'user', content }] }, project ? { headers: { 'coder-project': project } } : {})
+    expect((await ask('hello there')).choices[0]!.message.content).toBe('Hello from the stand-in.')
+    await settled(c)
+    const before = (await upstreamLog()).length
+    const error = await ask('hello again').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(402)
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('coder-refusal')).toBe('cap')
+    // 0.024 spent; the call's worst case: 11 prompt tokens (and 1 for the absent system prompt) at 1,000, 10 completion tokens at 2,000.
+    expect((error as Error).message).toBe("402 Today's spending cap of 0.05 credits is reached: 0.0240 spent or held, this call may cost up to 0.0320. Raise the cap on the Credits page, or wait until 00:00 UTC.")
+    const aError = await c.anthropic.messages.create({ model: 'claude-standin', max_tokens: 10, messages: [{ role: 'user', content: 'hello again' }] }).catch((e: unknown) => e)
+    expect(aError).toBeInstanceOf(Anthropic.APIError)
+    expect((aError as InstanceType<typeof Anthropic.APIError>).status).toBe(402)
+    expect((aError as InstanceType<typeof Anthropic.APIError>).headers?.get('coder-refusal')).toBe('cap')
+    expect((aError as Error).message).toMatch(/Today's spending cap of 0\.05 credits is reached/)
+    // Refused before the upstream was called: this isolate had heard there was no room for them.
+    expect((await upstreamLog()).length).toBe(before)
+    // A project's cap applies to the calls that name the project.
+    await c.setCaps({ dailyMicros: null, projects: { 'demo-project': 20_000 } })
+    const projectError = await ask('hello project', 'demo-project').catch((e: unknown) => e)
+    expect((projectError as Error).message).toBe('402 The daily spending cap of 0.02 credits for the project "demo-project" is reached: 0.0000 spent or held today, this call may cost up to 0.0320. Raise the project\'s cap on the Credits page, or wait until 00:00 UTC.')
+    expect((await ask('hello elsewhere', 'other')).choices[0]!.message.content).toBe('Hello from the stand-in.')
+    await settled(c)
+    expect(await c.spent()).toBe(2 * 24_000)
+  })
+
+  it("holds a run to the budget its calls carry, and says so when it is used up", async () => {
+    // Dearer prices, so a call costs a visible part of a credit: "hello there" (12 in, 6 out) costs 0.024.
+    const c = await client(1, { MODEL_PRICES: JSON.stringify({ 'gpt-*': { input: 1000, output: 2000 } }) })
+    const run = (runId: string, budget: string) => ({ headers: { 'coder-run': runId, 'coder-run-budget': budget } })
+    const ask = (runId: string, budget = '50000') => c.openai.chat.completions.create({ model: 'gpt-standin', max_tokens: 10, messages: [{ role: 'user', content: 'hello there' }] }, run(runId, budget))
+    expect((await ask('run-1')).choices[0]!.message.content).toBe('Hello from the stand-in.')
+    await settled(c)
+    // Spent 0.024; the next call may cost up to 0.032 (12 prompt tokens at 1,000, 10 completion tokens at 2,000): past the 0.05 budget.
+    const error = await ask('run-1').catch((e: unknown) => e)
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(402)
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('coder-refusal')).toBe('cap')
+    expect((error as Error).message).toBe("402 This run's budget of 0.05 credits is used up: 0.0240 spent or held, this call may cost up to 0.0320. Give the run a larger budget, or lower max_tokens.")
+    // Another run, and the same run with a larger budget, go on.
+    await ask('run-2')
+    await ask('run-1', '100000')
+    await settled(c)
+    expect(await c.spent()).toBe(3 * 24_000)
+    const usage = (await (await c.browser.request('/api/credits/usage')).json()) as { byRun: Array<{ runId: string; spentMicros: number }> }
+    expect(usage.byRun).toEqual([{ runId: 'run-1', spentMicros: 48_000 }, { runId: 'run-2', spentMicros: 24_000 }])
+    // A budget must be a whole number of micro-credits, and belongs to a run.
+    const bad = await ask('run-3', '0.05').catch((e: unknown) => e)
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError)
+    expect((bad as Error).message).toMatch(/coder-run-budget must be a whole number of micro-credits/)
+    const orphan = await c.openai.chat.completions.create({ model: 'gpt-standin', messages: [{ role: 'user', content: 'hello' }] }, { headers: { 'coder-run-budget': '100' } }).catch((e: unknown) => e)
+    expect((orphan as Error).message).toMatch(/coder-run-budget needs coder-run/)
+  })
+
+  it('opens the upstream call while the hold is placed, and when the hold is refused after all, aborts it and charges nothing', async () => {
+    const c = await client(1)
+    // The first call waits for its hold; its answer tells this isolate there is room, so later calls do not wait.
+    await c.openai.chat.completions.create({ model: 'gpt-standin', max_tokens: 100, messages: [{ role: 'user', content: 'hello there' }] })
+    await settled(c)
+    // A cap set since (from another tab, say): the next call starts upstream, then its hold is refused.
+    await c.setCaps({ dailyMicros: 100, projects: {} })
+    const tag = crypto.randomUUID()
+    const error = await c.openai.chat.completions.create({ model: 'gpt-standin', stream: true, max_tokens: 100, messages: [{ role: 'user', content: `tell it slowly ${tag}` }] }).catch((e: unknown) => e)
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(402)
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('coder-refusal')).toBe('cap')
+    // The upstream call was under way, and was aborted (its stream would have taken 10 chunks, 150 ms apart).
+    await expect.poll(async () => (await upstreamLog()).find((r) => r.content.includes(tag)), { timeout: 5000 }).toMatchObject({ aborted: true })
+    expect(await c.held()).toBe(0)
+    expect(await c.spent()).toBe(24)
+    const audit = await auditLedger(c.bindings, c.userId)
+    expect(audit).toMatchObject({ unbalancedTransactions: [], driftingAccounts: [] })
+  })
+
+  it('forgets a session at once when it signs out, though model calls believe a live session for a few seconds', async () => {
+    const email = `user-${crypto.randomUUID()}@example.com`
+    const laptop = browser(config)
+    await signInByEmail(laptop, email)
+    const phone = browser(config)
+    await signInByEmail(phone, email)
+    const me = ((await (await laptop.request('/api/auth/me')).json()) as { user: { id: string } }).user
+    await applyLedgerEntry(laptop.bindings, me.id, { kind: 'grant', amountMicros: 1e6, ref: `test-grant:${me.id}` })
+    const call = (b: ReturnType<typeof browser>) => b.json('/v1/chat/completions', 'POST', { model: 'gpt-standin', messages: [{ role: 'user', content: 'hello there' }] })
+    expect((await call(phone)).status).toBe(200)
+    const stolen = phone.jar.get('coder_session')!
+    // Signing out everywhere from the laptop ends the phone's session too, at once, not a few seconds later.
+    expect((await laptop.json('/api/auth/signout-everywhere', 'POST', {})).status).toBe(200)
+    expect((await call(phone)).status).toBe(401)
+    // And a signed-out cookie replayed is refused too.
+    const again = browser(config)
+    await signInByEmail(again, email)
+    expect((await call(again)).status).toBe(200)
+    const cookie = again.jar.get('coder_session')!
+    expect((await again.json('/api/auth/signout', 'POST', {})).status).toBe(200)
+    again.jar.set('coder_session', cookie)
+    expect((await call(again)).status).toBe(401)
+    expect(stolen).not.toBe(cookie)
   })
 
   it('passes upstream errors on in the shape the SDKs understand, and charges nothing for them', async () => {
@@ -153,5 +257,12 @@ describe('the model proxy', () => {
     const malformed = await b.request('/v1/chat/completions', { method: 'POST', body: '{"model":', headers: { 'content-type': 'application/json' } })
     expect(malformed.status).toBe(401)
   })
-})
 
+  it('relays unmetered only for the proxy-ttft benchmark, when PROXY_BENCH is on', async () => {
+    const request = { model: 'gpt-standin', messages: [{ role: 'user', content: 'hello there' }] }
+    expect((await browser(config).json('/v1/bench/passthrough', 'POST', request)).status).toBe(404)
+    const open = await browser({ ...config, PROXY_BENCH: 'on' }).json('/v1/bench/passthrough', 'POST', request)
+    expect(open.status).toBe(200)
+    expect(((await open.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('Hello from the stand-in.')
+  })
+})

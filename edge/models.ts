@@ -1,17 +1,19 @@
 /**
  * @module The model proxy: OpenAI Chat Completions (`POST /v1/chat/completions`) and Anthropic
  * Messages (`POST /v1/messages`), forwarded to the upstream configuration names for the model,
- * metered and charged. Each call first holds credits for its worst case (prompt + max_tokens at
- * the model's prices), streams the upstream's answer through as it arrives, reads the token usage
- * the upstream reports, captures the actual cost and releases the rest. The client's abort
+ * metered and charged. Each call holds credits for its worst case (prompt + max_tokens at the
+ * model's prices), streams the upstream's answer through as it arrives, reads the token usage the
+ * upstream reports, and settles the hold: captures the actual cost and releases the rest. The
+ * hold is also where spending caps apply (per UTC day for the account and the project
+ * `coder-project`, and the budget `coder-run-budget` of the run `coder-run`). The client's abort
  * cancels the upstream call. Our own refusals use each API's error shape, so the official SDKs
- * understand them.
+ * understand them; a 402 says which limit refused in `coder-refusal: credits | cap`.
  */
 import { Hono, type Context } from 'hono'
 import { requireUser } from './auth/sessions'
 import type { AppEnv, Env } from './env'
 import { ApiError } from './errors'
-import { applyLedgerEntry } from './ledger'
+import { capMessage, ledgerOf, type HoldOutcome } from './ledger'
 import { readBoundedBody } from './request'
 
 type Format = 'openai' | 'anthropic'
@@ -63,9 +65,46 @@ export function priceOf(env: Env, model: string): ModelPrice | null {
 const micros = (tokens: number, perMillion: number) => Math.ceil(tokens * perMillion)
 
 /** An error in the shape the API's SDK expects. */
-function apiError(format: Format, status: number, type: string, message: string): Response {
+function apiError(format: Format, status: number, type: string, message: string, headers: Record<string, string> = {}): Response {
   const body = format === 'openai' ? { error: { message, type, param: null, code: type } } : { type: 'error', error: { type, message } }
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
+}
+
+/** The 402 for a refused hold; `coder-refusal` tells the tab which kind of limit it met. */
+function refusal(format: Format, outcome: Exclude<HoldOutcome, { ok: true }>, model: string, holdMicros: number): Response {
+  const type = format === 'openai' ? 'insufficient_quota' : 'billing_error'
+  if (outcome.refusal === 'cap') return apiError(format, 402, type, capMessage(outcome.cap, 'call'), { 'coder-refusal': 'cap' })
+  return apiError(format, 402, type, `Not enough credits for this call to ${model}: it may cost up to ${(holdMicros / 1e6).toFixed(4)} credits. Buy credits, or lower max_tokens.`, { 'coder-refusal': 'credits' })
+}
+
+/** Longest `coder-project` / `coder-run` the ledger keeps. */
+const MAX_META = 200
+
+/**
+ * What this isolate last heard about the room a user had for holds (per project and run: the least
+ * of available credits and the caps that applied), so a call can open its upstream request while
+ * its hold is being placed instead of after. Only a forecast: the hold itself decides, and a call
+ * whose forecast was wrong is aborted upstream and refused. Unknown or short room: the call waits
+ * for its hold first, so a refused call normally never reaches the upstream.
+ */
+class RoomForecast {
+  /** How long a reported room is trusted: other isolates and the user's other tabs spend too. */
+  static readonly TRUST_MS = 60_000
+  #room = new Map<string, { micros: number; until: number }>()
+
+  /** True when `micros` fit in the room last reported (and takes them from it); false when the call should wait for its hold. */
+  expect(key: string, micros: number, now: number): boolean {
+    const known = this.#room.get(key)
+    if (!known || known.until < now || known.micros < micros) return false
+    known.micros -= micros
+    return true
+  }
+
+  /** Records what a hold's answer said about the room left (0 after a refusal). */
+  learn(key: string, micros: number, now: number): void {
+    if (this.#room.size >= 10_000) this.#room.clear()
+    this.#room.set(key, { micros, until: now + RoomForecast.TRUST_MS })
+  }
 }
 
 /** Token usage as the upstream reported it, read from its JSON answer or from its stream. */
@@ -132,7 +171,7 @@ function usageFromJson(format: Format, body: Record<string, any>): Usage | null 
   return format === 'openai' ? { input: u.prompt_tokens ?? 0, output: u.completion_tokens ?? 0 } : { input: u.input_tokens ?? 0, output: u.output_tokens ?? 0 }
 }
 
-async function forward(c: Context<AppEnv>, format: Format): Promise<Response> {
+async function forward(c: Context<AppEnv>, format: Format, forecast: RoomForecast): Promise<Response> {
   const user = c.get('user')
   if (!user) return apiError(format, 401, format === 'openai' ? 'invalid_api_key' : 'authentication_error', 'Sign in to Coder to use models through the edge')
   let raw: Uint8Array
@@ -155,27 +194,26 @@ async function forward(c: Context<AppEnv>, format: Format): Promise<Response> {
   if (!price) return apiError(format, 400, 'invalid_request_error', `${model} has no price in the edge's MODEL_PRICES, so it cannot be charged`)
   const key = parseJson<Record<string, string>>(c.env.MODEL_KEYS, 'MODEL_KEYS', {})[upstream.name]
   if (!key) return apiError(format, 500, 'api_error', `The edge has no key for the upstream ${upstream.name} (MODEL_KEYS)`)
+  const project = c.req.header('coder-project') || undefined
+  const runId = c.req.header('coder-run') || undefined
+  const budgetHeader = c.req.header('coder-run-budget')
+  if ((project?.length ?? 0) > MAX_META || (runId?.length ?? 0) > MAX_META) return apiError(format, 400, 'invalid_request_error', `coder-project and coder-run must be at most ${MAX_META} characters`)
+  let runBudgetMicros: number | undefined
+  if (budgetHeader !== undefined) {
+    runBudgetMicros = /^\d{1,15}$/.test(budgetHeader.trim()) ? Number(budgetHeader.trim()) : NaN
+    if (!Number.isSafeInteger(runBudgetMicros)) return apiError(format, 400, 'invalid_request_error', `coder-run-budget must be a whole number of micro-credits (1 credit = 1,000,000), not "${budgetHeader.slice(0, 40)}"`)
+    if (!runId) return apiError(format, 400, 'invalid_request_error', 'coder-run-budget needs coder-run: the run whose budget it is')
+  }
 
-  // The worst case is held first: the prompt (about 4 characters a token) and the whole completion budget.
+  // The worst case is held: the prompt (about 4 characters a token) and the whole completion budget.
   const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? DEFAULT_MAX_TOKENS) || DEFAULT_MAX_TOKENS
   const promptTokens = Math.ceil(JSON.stringify(body.messages).length / 4) + Math.ceil(JSON.stringify(body.tools ?? body.system ?? '').length / 4)
   const holdMicros = Math.max(1, micros(promptTokens, price.input) + micros(maxTokens, price.output))
   const ref = `model:${crypto.randomUUID()}`
-  const meta = { model, project: c.req.header('coder-project') || undefined, runId: c.req.header('coder-run') || undefined }
-  try {
-    await applyLedgerEntry(c.env, user.id, { kind: 'hold', amountMicros: holdMicros, ref, memo: `${model} call`, meta })
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 402) {
-      return apiError(format, 402, format === 'openai' ? 'insufficient_quota' : 'billing_error', `Not enough credits for this call to ${model}: it may cost up to ${(holdMicros / 1e6).toFixed(4)} credits. Buy credits, or lower max_tokens.`)
-    }
-    throw error
-  }
-  const settle = async (usage: Usage | null) => {
-    const cost = usage ? micros(usage.input, price.input) + micros(usage.output, price.output) : holdMicros
-    const spent = Math.min(holdMicros, cost)
-    if (spent > 0) await applyLedgerEntry(c.env, user.id, { kind: 'capture', amountMicros: spent, ref: `${ref}:capture`, holdRef: ref, memo: `${model}: ${usage?.input ?? '?'} in, ${usage?.output ?? '?'} out`, meta })
-    await applyLedgerEntry(c.env, user.id, { kind: 'release', amountMicros: holdMicros, ref: `${ref}:release`, holdRef: ref, meta })
-  }
+  const meta = { model, project, runId }
+  const room = `${user.id}\n${project ?? ''}\n${runId ?? ''}`
+  const ledger = ledgerOf(c.env, user.id)
+  const now = Date.now()
 
   const streaming = body.stream === true
   // OpenAI streams report usage only when asked.
@@ -192,9 +230,43 @@ async function forward(c: Context<AppEnv>, format: Format): Promise<Response> {
   // The client going away cancels the upstream call.
   c.req.raw.signal?.addEventListener('abort', () => controller.abort())
   const url = `${upstream.baseUrl.replace(/\/+$/, '')}${format === 'openai' ? '/chat/completions' : '/v1/messages'}`
+  const callUpstream = () => {
+    const call = fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal })
+    call.catch(() => undefined) // awaited below; until then, a failure is not "unhandled"
+    return call
+  }
+
+  // The hold and the upstream call overlap when this isolate lately saw room for the hold: the
+  // hold's round trip (a Durable Object write) then costs the first token nothing. Otherwise the
+  // hold comes first, so a refused call normally never reaches the upstream.
+  const upstreamCall = forecast.expect(room, holdMicros, now) ? callUpstream() : null
+  let held: HoldOutcome
+  try {
+    // The upstream request leaves first: on local workerd the Durable Object shares this thread,
+    // and its commit (an fsync) would otherwise hold the request back.
+    if (upstreamCall) await new Promise((resolve) => setTimeout(resolve, 0))
+    held = await ledger.hold({ amountMicros: holdMicros, ref, memo: `${model} call`, meta, ...(runBudgetMicros === undefined ? {} : { runBudgetMicros }) }, now)
+  } catch (error) {
+    controller.abort()
+    throw error
+  }
+  forecast.learn(room, held.ok ? (held.result.headroomMicros ?? 0) : 0, Date.now())
+  if (!held.ok) {
+    // Nothing was held, so nothing is charged; an upstream call already under way is abandoned.
+    controller.abort()
+    void upstreamCall?.then((res) => res.body?.cancel(), () => undefined)
+    return refusal(format, held, model, holdMicros)
+  }
+
+  // From here every path settles the hold exactly once: captures what was used, releases the rest.
+  const settle = async (usage: Usage | null) => {
+    const cost = usage ? micros(usage.input, price.input) + micros(usage.output, price.output) : holdMicros
+    const spent = Math.min(holdMicros, cost)
+    await ledger.apply({ kind: 'settle', amountMicros: spent, ref, holdRef: ref, memo: `${model}: ${usage?.input ?? '?'} in, ${usage?.output ?? '?'} out`, meta })
+  }
   let answer: Response
   try {
-    answer = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal })
+    answer = await (upstreamCall ?? callUpstream())
   } catch (error) {
     afterResponse(c, settle({ input: 0, output: 0 }))
     return apiError(format, 502, 'api_error', `Could not reach ${upstream.name}: ${(error as Error).message}`)
@@ -206,7 +278,13 @@ async function forward(c: Context<AppEnv>, format: Format): Promise<Response> {
   }
   if (!answer.ok || !streaming || !answer.body) {
     // Errors and whole answers: read, charge what was used, pass on as they came.
-    const text = await answer.text()
+    let text: string
+    try {
+      text = await answer.text()
+    } catch (error) {
+      afterResponse(c, settle({ input: 0, output: 0 }))
+      return apiError(format, 502, 'api_error', `${upstream.name} broke off its answer: ${(error as Error).message}`)
+    }
     let usage: Usage | null = { input: 0, output: 0 }
     if (answer.ok) {
       try {
@@ -228,18 +306,22 @@ async function forward(c: Context<AppEnv>, format: Format): Promise<Response> {
     if (!usage.input) usage.input = promptTokens
     afterResponse(c, settle(usage))
   }
-  const stream = answer.body.pipeThrough(usageTap(format, usage)).pipeThrough(
-    new TransformStream({
-      flush: finish,
-    }),
-  )
-  // A client that stops reading cancels the stream: the upstream call is aborted and what was used is charged.
-  const reader = stream.getReader()
+  // The relay settles when the stream ends, fails, or the client stops reading (which also aborts the upstream call).
+  const reader = answer.body.pipeThrough(usageTap(format, usage)).getReader()
   const relay = new ReadableStream<Uint8Array>({
     async pull(ctrl) {
-      const { value, done } = await reader.read()
-      if (done) ctrl.close()
-      else ctrl.enqueue(value)
+      let chunk: ReadableStreamReadResult<Uint8Array>
+      try {
+        chunk = await reader.read()
+      } catch (error) {
+        finish()
+        ctrl.error(error)
+        return
+      }
+      if (chunk.done) {
+        finish()
+        ctrl.close()
+      } else ctrl.enqueue(chunk.value)
     },
     async cancel(reason) {
       controller.abort()
@@ -252,8 +334,22 @@ async function forward(c: Context<AppEnv>, format: Format): Promise<Response> {
 
 export function createModelRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  app.post('/chat/completions', (c) => forward(c, 'openai'))
-  app.post('/messages', (c) => forward(c, 'anthropic'))
+  const forecast = new RoomForecast()
+  app.post('/chat/completions', (c) => forward(c, 'openai', forecast))
+  app.post('/messages', (c) => forward(c, 'anthropic', forecast))
+  // The proxy-ttft benchmark's control (bench/cases/proxy-ttft.mjs): the same request relayed to
+  // the upstream as it is, with no session, hold or metering, so the benchmark can tell what the
+  // metered path adds from what any relay through this worker (and wrangler dev) costs. Off (404)
+  // unless PROXY_BENCH is "on", which only the benchmark sets.
+  app.post('/bench/passthrough', async (c) => {
+    if (c.env.PROXY_BENCH !== 'on') throw new ApiError(404, 'not_found', `No route for POST ${c.req.path}`)
+    const body = await c.req.text()
+    const upstream = upstreamFor(c.env, 'openai', (JSON.parse(body) as { model: string }).model)
+    if (!upstream) throw new ApiError(404, 'not_found', 'No upstream for that model')
+    const key = parseJson<Record<string, string>>(c.env.MODEL_KEYS, 'MODEL_KEYS', {})[upstream.name]
+    const answer = await fetch(`${upstream.baseUrl.replace(/\/+$/, '')}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, signal: c.req.raw.signal })
+    return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.headers.get('content-type') ?? 'application/json' } })
+  })
   app.get('/models', (c) => {
     requireUser(c)
     const upstreams = parseJson<ModelUpstream[]>(c.env.MODEL_UPSTREAMS, 'MODEL_UPSTREAMS', [])

@@ -44,26 +44,54 @@ export async function startSession(c: Context<AppEnv>, userId: string): Promise<
   setCookie(c, SESSION_COOKIE, id, cookieOptions(c, SESSION_TTL_MS / 1000))
 }
 
-type UserRow = { id: string; email: string | null; name: string | null; login: string | null; avatar_url: string | null }
+type UserRow = { id: string; email: string | null; name: string | null; login: string | null; avatar_url: string | null; expires_at: number }
+
+/** The longest a session looked up once is believed without asking D1 again, where a route opts in (`sessionMiddleware({ recentMs })`). */
+export const RECENT_SESSION_MS = 3_000
+
+/**
+ * Sessions this isolate looked up in the last few seconds, by hash. One per isolate on purpose:
+ * signing out through this isolate forgets a session here at once, whichever app instance served
+ * it. The trade-off: a session revoked through another isolate (another colo, or the same one
+ * under load) stays usable on routes that opt in for at most RECENT_SESSION_MS.
+ */
+const recentSessions = new Map<string, { user: SessionUser; until: number }>()
 
 /**
  * Middleware: puts the session's user (or null) in `c.var.user`. A cookie that names no live
- * session (forged, expired, revoked) counts as signed out and is cleared.
+ * session (forged, expired, revoked) counts as signed out and is cleared. With `recentMs` (at most
+ * RECENT_SESSION_MS), a session found live within that time is believed without a D1 read: for
+ * hot paths such as model calls, where that read is on the way to the first token.
  */
-export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
+export function sessionMiddleware(options: { recentMs?: number } = {}): MiddlewareHandler<AppEnv> {
+  const recentMs = Math.min(options.recentMs ?? 0, RECENT_SESSION_MS)
   return async (c, next) => {
     c.set('user', null)
     const id = getCookie(c, SESSION_COOKIE)
     if (id) {
       const hash = await sha256Hex(id)
-      const row = await c.env.DB.prepare(
-        `SELECT u.id, u.email, u.name, u.login, u.avatar_url FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?`,
-      )
-        .bind(hash, Date.now())
-        .first<UserRow>()
-      if (row) c.set('user', { id: row.id, email: row.email, name: row.name, login: row.login, avatarUrl: row.avatar_url, sessionHash: hash })
-      else deleteCookie(c, SESSION_COOKIE, { path: '/', secure: !isLocalHttp(c.req.url) })
+      const now = Date.now()
+      const recent = recentMs > 0 ? recentSessions.get(hash) : undefined
+      if (recent && recent.until > now) c.set('user', recent.user)
+      else {
+        const row = await c.env.DB.prepare(
+          `SELECT u.id, u.email, u.name, u.login, u.avatar_url, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?`,
+        )
+          .bind(hash, now)
+          .first<UserRow>()
+        if (row) {
+          const user = { id: row.id, email: row.email, name: row.name, login: row.login, avatarUrl: row.avatar_url, sessionHash: hash }
+          c.set('user', user)
+          if (recentMs > 0) {
+            if (recentSessions.size >= 10_000) recentSessions.clear()
+            recentSessions.set(hash, { user, until: Math.min(now + recentMs, row.expires_at) })
+          }
+        } else {
+          recentSessions.delete(hash)
+          deleteCookie(c, SESSION_COOKIE, { path: '/', secure: !isLocalHttp(c.req.url) })
+        }
+      }
     }
     await next()
   }
@@ -79,12 +107,16 @@ export function requireUser(c: Context<AppEnv>): SessionUser {
 /** Ends the current session (its row is kept, revoked) and clears the cookie. */
 export async function endSession(c: Context<AppEnv>): Promise<void> {
   const user = c.get('user')
-  if (user) await c.env.DB.prepare('UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL').bind(Date.now(), user.sessionHash).run()
+  if (user) {
+    recentSessions.delete(user.sessionHash)
+    await c.env.DB.prepare('UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL').bind(Date.now(), user.sessionHash).run()
+  }
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: !isLocalHttp(c.req.url) })
 }
 
 /** Revokes every session of `userId` (sign out everywhere); resolves to how many were live. */
 export async function endAllSessions(db: D1Database, userId: string): Promise<number> {
+  for (const [hash, recent] of recentSessions) if (recent.user.id === userId) recentSessions.delete(hash)
   const result = await db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').bind(Date.now(), userId).run()
   return result.meta.changes ?? 0
 }

@@ -3,10 +3,11 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { Env } from '../env'
 import { ApiError } from '../errors'
 import { browser, resetAccounts, signInByEmail } from '../test/browser'
-import { applyLedgerEntry, auditLedger, balanceOf, transactionsOf, usageOf } from './index'
+import { applyLedgerEntry, auditLedger, balanceOf, capsOf, placeHold, setCaps, transactionsOf, usageOf } from './index'
 
 const e = env as unknown as Env
 const CREDIT = 1_000_000
+const DAY = 24 * 60 * 60 * 1000
 const newUser = () => `user-${crypto.randomUUID()}`
 const refusal = (p: Promise<unknown>) => p.then(() => null, (error: unknown) => (error instanceof ApiError ? { status: error.status, code: error.code, message: error.message } : Promise.reject(error)))
 
@@ -18,7 +19,8 @@ async function expectBooksBalanced(userId: string) {
 }
 
 describe('the credits ledger', () => {
-  it('stays exact under 1,000 concurrent hold+capture debits on one account, refusing those that would overdraw', async () => {
+  // 2,000 transactions on one object: seconds on a busy 2-core machine.
+  it('stays exact under 1,000 concurrent hold+capture debits on one account, refusing those that would overdraw', { timeout: 30_000 }, async () => {
     const user = newUser()
     const initial = 3_000 // µ: enough for some of the 1,000 debits, not all
     await applyLedgerEntry(e, user, { kind: 'purchase', amountMicros: initial, ref: 'pi_1' })
@@ -125,6 +127,136 @@ describe('the credits ledger', () => {
   })
 })
 
+describe('settling a hold', () => {
+  it('captures the cost and releases the rest in one transaction, once', async () => {
+    const user = newUser()
+    await applyLedgerEntry(e, user, { kind: 'grant', amountMicros: 10 * CREDIT, ref: 'g' })
+    await applyLedgerEntry(e, user, { kind: 'hold', amountMicros: 4 * CREDIT, ref: 'call-1', meta: { model: 'gpt-4o', project: 'p1', runId: 'r1' } })
+    const settled = await applyLedgerEntry(e, user, { kind: 'settle', amountMicros: CREDIT, ref: 'call-1' })
+    expect(settled).toMatchObject({ availableMicros: 9 * CREDIT, heldMicros: 0, duplicate: false })
+    expect(await applyLedgerEntry(e, user, { kind: 'settle', amountMicros: CREDIT, ref: 'call-1' })).toEqual({ ...settled, duplicate: true })
+    expect(await balanceOf(e, user)).toEqual({ availableMicros: 9 * CREDIT, heldMicros: 0, spentMicros: CREDIT })
+    // A closed hold takes nothing more; a settle beyond what is held is refused and changes nothing.
+    expect(await refusal(applyLedgerEntry(e, user, { kind: 'settle', amountMicros: 1, ref: 'late', holdRef: 'call-1' }))).toMatchObject({ status: 409, message: expect.stringMatching(/released/) })
+    await applyLedgerEntry(e, user, { kind: 'hold', amountMicros: 100, ref: 'call-2' })
+    expect(await refusal(applyLedgerEntry(e, user, { kind: 'settle', amountMicros: 101, ref: 'call-2' }))).toEqual({ status: 409, code: 'conflict', message: 'Cannot settle 101 µcredits: the hold call-2 has only 100 left' })
+    // A call that cost nothing settles at 0: all of it comes back.
+    await applyLedgerEntry(e, user, { kind: 'settle', amountMicros: 0, ref: 'call-2' })
+    expect(await balanceOf(e, user)).toEqual({ availableMicros: 9 * CREDIT, heldMicros: 0, spentMicros: CREDIT })
+    const [last, first] = await transactionsOf(e, user, undefined, 4).then((t) => [t[0], t[2]])
+    expect(last).toMatchObject({ kind: 'settle', amountMicros: 0 })
+    expect(first).toMatchObject({ kind: 'settle', amountMicros: CREDIT, holdRef: 'call-1', meta: { model: 'gpt-4o', project: 'p1', runId: 'r1' } })
+    // What a settle captured counts as spent in the usage views.
+    expect(await usageOf(e, user, Date.now() - 60_000)).toMatchObject({ totalMicros: CREDIT, byModel: [{ model: 'gpt-4o', spentMicros: CREDIT }], byRun: [{ runId: 'r1', spentMicros: CREDIT }] })
+    await expectBooksBalanced(user)
+  })
+})
+
+describe('spending caps', () => {
+  it('never lets ~200 concurrent calls pass the daily cap: spent + held stays within it, and nothing is lost', { timeout: 30_000 }, async () => {
+    const user = newUser()
+    await applyLedgerEntry(e, user, { kind: 'grant', amountMicros: 100 * CREDIT, ref: 'g' })
+    const cap = 5_000
+    await setCaps(e, user, { dailyMicros: cap, projects: {} })
+    const amounts = Array.from({ length: 200 }, (_, i) => 20 + (i % 13) * 10) // 20..140 µ; all of them would be ≈ 16,000
+    const snapshots: number[] = []
+    let running = true
+    // Meanwhile, what the account spent and holds today, read over and over (each read is one step of the object).
+    const watcher = (async () => {
+      while (running) {
+        const { today } = await capsOf(e, user)
+        snapshots.push(today.spentMicros + today.heldMicros)
+      }
+    })()
+    const outcomes = await Promise.all(
+      amounts.map(async (amount, i) => {
+        const held = await placeHold(e, user, { amountMicros: amount, ref: `call-${i}`, meta: { model: 'm', project: i % 2 ? 'a' : 'b' } })
+        if (!held.ok) return held
+        // The call cost half its worst case: the rest comes back and makes room for others.
+        await applyLedgerEntry(e, user, { kind: 'settle', amountMicros: Math.ceil(amount / 2), ref: `call-${i}` })
+        return held
+      }),
+    )
+    running = false
+    await watcher
+    const accepted = outcomes.filter((o) => o.ok)
+    const refused = outcomes.filter((o) => !o.ok)
+    expect(accepted.length + refused.length).toBe(200)
+    expect(refused.length).toBeGreaterThan(0)
+    for (const r of refused) expect(r).toMatchObject({ ok: false, refusal: 'cap', cap: { scope: 'day', capMicros: cap }, message: expect.stringMatching(/^Today's spending cap of 0\.005 credits is reached: /) })
+    const spent = amounts.reduce((sum, amount, i) => sum + (outcomes[i]!.ok ? Math.ceil(amount / 2) : 0), 0)
+    expect(await balanceOf(e, user)).toEqual({ availableMicros: 100 * CREDIT - spent, heldMicros: 0, spentMicros: spent })
+    expect(spent).toBeLessThanOrEqual(cap)
+    expect(snapshots.length).toBeGreaterThan(0)
+    expect(Math.max(...snapshots)).toBeLessThanOrEqual(cap)
+    expect((await capsOf(e, user)).today).toMatchObject({ spentMicros: spent, heldMicros: 0 })
+    const audit = await expectBooksBalanced(user)
+    expect(audit.transactions).toBe(1 + 2 * accepted.length)
+  })
+
+  it('caps a project per day, apart from the others, and says which cap refused and how to go on', async () => {
+    const user = newUser()
+    await applyLedgerEntry(e, user, { kind: 'grant', amountMicros: 10 * CREDIT, ref: 'g' })
+    await setCaps(e, user, { dailyMicros: null, projects: { 'demo site': CREDIT } })
+    await applyLedgerEntry(e, user, { kind: 'hold', amountMicros: 600_000, ref: 'a', meta: { project: 'demo site' } })
+    await applyLedgerEntry(e, user, { kind: 'settle', amountMicros: 500_000, ref: 'a' })
+    await applyLedgerEntry(e, user, { kind: 'hold', amountMicros: 400_000, ref: 'b', meta: { project: 'demo site' } })
+    const refused = await placeHold(e, user, { amountMicros: 100_001, ref: 'c', meta: { project: 'demo site' } })
+    expect(refused).toEqual({
+      ok: false,
+      refusal: 'cap',
+      cap: { scope: 'project', name: 'demo site', capMicros: CREDIT, usedMicros: 900_000, needMicros: 100_001 },
+      message: 'The daily spending cap of 1 credit for the project "demo site" is reached: 0.9000 spent or held today, this hold needs 0.1000. Raise the project\'s cap on the Credits page, or wait until 00:00 UTC.',
+    })
+    // Exactly up to the cap is allowed; other projects and calls without a project are not held back.
+    expect((await placeHold(e, user, { amountMicros: 100_000, ref: 'd', meta: { project: 'demo site' } })).ok).toBe(true)
+    expect((await placeHold(e, user, { amountMicros: 3 * CREDIT, ref: 'e', meta: { project: 'other' } })).ok).toBe(true)
+    expect((await placeHold(e, user, { amountMicros: 3 * CREDIT, ref: 'f' })).ok).toBe(true)
+    // The API answers a refused hold with 402 and the same message; nothing was stored for it.
+    expect(await refusal(applyLedgerEntry(e, user, { kind: 'hold', amountMicros: 1, ref: 'g2', meta: { project: 'demo site' } }))).toMatchObject({ status: 402, code: 'payment_required', message: expect.stringMatching(/project "demo site"/) })
+    const caps = await capsOf(e, user)
+    expect(caps).toMatchObject({ dailyMicros: null, projects: { 'demo site': CREDIT }, today: { spentMicros: 500_000, heldMicros: 6_500_000, projects: { 'demo site': { spentMicros: 500_000, heldMicros: 500_000 } } } })
+    await expectBooksBalanced(user)
+  })
+
+  it("holds a run to its budget across its calls, and other runs to theirs", async () => {
+    const user = newUser()
+    await applyLedgerEntry(e, user, { kind: 'grant', amountMicros: 10 * CREDIT, ref: 'g' })
+    const budget = 50_000 // 0.05 credits
+    const call = (ref: string, amount: number, runId = 'run-1') => placeHold(e, user, { amountMicros: amount, ref, meta: { runId }, runBudgetMicros: budget })
+    expect((await call('1', 30_000)).ok).toBe(true)
+    await applyLedgerEntry(e, user, { kind: 'settle', amountMicros: 28_000, ref: '1' })
+    expect((await call('2', 20_000)).ok).toBe(true)
+    const refused = await call('3', 10_000)
+    expect(refused).toMatchObject({ ok: false, refusal: 'cap', cap: { scope: 'run', name: 'run-1', usedMicros: 48_000 } })
+    expect(!refused.ok && refused.message).toBe("This run's budget of 0.05 credits is used up: 0.0480 spent or held, this hold needs 0.0100. Give the run a larger budget.")
+    expect((await call('4', 2_000)).ok).toBe(true)
+    expect((await call('5', 50_000, 'run-2')).ok).toBe(true)
+    // A budget needs its run, and is a whole number.
+    expect(await refusal(applyLedgerEntry(e, user, { kind: 'hold', amountMicros: 1, ref: 'x', runBudgetMicros: 10 }))).toMatchObject({ status: 400, message: expect.stringMatching(/needs meta\.runId/) })
+    expect(await refusal(applyLedgerEntry(e, user, { kind: 'hold', amountMicros: 1, ref: 'x', meta: { runId: 'r' }, runBudgetMicros: 1.5 }))).toMatchObject({ status: 400 })
+    await expectBooksBalanced(user)
+  })
+
+  it('starts afresh each UTC day', async () => {
+    const user = newUser()
+    await applyLedgerEntry(e, user, { kind: 'grant', amountMicros: 10 * CREDIT, ref: 'g' })
+    await setCaps(e, user, { dailyMicros: CREDIT, projects: {} })
+    const lateToday = Date.UTC(2031, 4, 6, 23, 59, 0)
+    await applyLedgerEntry(e, user, { kind: 'hold', amountMicros: CREDIT, ref: 'a' }, lateToday)
+    await applyLedgerEntry(e, user, { kind: 'settle', amountMicros: 980_000, ref: 'a' }, lateToday)
+    const refused = await placeHold(e, user, { amountMicros: 100_000, ref: 'b', memo: 'x' }, lateToday + 30_000)
+    expect(!refused.ok && refused.message).toBe("Today's spending cap of 1 credit is reached: 0.9800 spent or held, this hold needs 0.1000. Raise the cap on the Credits page, or wait until 00:00 UTC.")
+    expect(await capsOf(e, user, lateToday)).toMatchObject({ day: '2031-05-06', resetsAt: Date.UTC(2031, 4, 7), today: { spentMicros: 980_000, heldMicros: 0 } })
+    // Past midnight UTC, yesterday's spending no longer counts.
+    const tomorrow = Date.UTC(2031, 4, 7, 0, 0, 1)
+    expect((await placeHold(e, user, { amountMicros: 900_000, ref: 'b' }, tomorrow)).ok).toBe(true)
+    expect(await capsOf(e, user, tomorrow)).toMatchObject({ day: '2031-05-07', today: { spentMicros: 0, heldMicros: 900_000 } })
+    expect(await capsOf(e, user, tomorrow + DAY)).toMatchObject({ day: '2031-05-08', today: { spentMicros: 0 } })
+    await expectBooksBalanced(user)
+  })
+})
+
 describe('starter credits', () => {
   beforeEach(resetAccounts)
 
@@ -201,6 +333,58 @@ describe('/api/credits', () => {
     expect((await b.json('/api/credits/holds/none/capture', 'POST', { amountMicros: 1 })).status).toBe(404)
     expect(await (await b.request('/api/credits')).json()).toEqual({ availableMicros: 1_000_000, heldMicros: 0, spentMicros: 0 })
     expect(((await (await b.request('/api/credits/entries')).json()) as { entries: unknown[] }).entries).toHaveLength(1)
+  })
+
+  it('sets and shows spending caps with today’s spending, and refuses bad caps with a clear 400, keeping the old ones', async () => {
+    const b = browser({ STARTER_CREDITS: '5' })
+    await signInByEmail(b, 'ada@example.com')
+    expect(await (await b.request('/api/credits/caps')).json()).toMatchObject({ dailyMicros: null, projects: {}, today: { spentMicros: 0, heldMicros: 0, projects: {} } })
+    const put = await b.json('/api/credits/caps', 'PUT', { dailyMicros: 2 * CREDIT, projects: { 'demo-project': 500_000, 'owner/repo': 0 } })
+    expect(put.status).toBe(200)
+    await b.json('/api/credits/holds', 'POST', { amountMicros: 400_000, ref: 'call-1', meta: { project: 'demo-project' } })
+    await b.json('/api/credits/holds/call-1/settle', 'POST', { amountMicros: 300_000 })
+    await b.json('/api/credits/holds', 'POST', { amountMicros: 100_000, ref: 'call-2', meta: { project: 'demo-project' } })
+    const shown = await (await b.request('/api/credits/caps')).json()
+    expect(shown).toEqual({
+      dailyMicros: 2 * CREDIT,
+      projects: { 'demo-project': 500_000, 'owner/repo': 0 },
+      day: new Date().toISOString().slice(0, 10),
+      resetsAt: expect.any(Number),
+      today: { spentMicros: 300_000, heldMicros: 100_000, projects: { 'demo-project': { spentMicros: 300_000, heldMicros: 100_000 }, 'owner/repo': { spentMicros: 0, heldMicros: 0 } } },
+    })
+    const over = await b.json('/api/credits/holds', 'POST', { amountMicros: 100_001, ref: 'call-3', meta: { project: 'demo-project' } })
+    expect(over.status).toBe(402)
+    expect(((await over.json()) as { error: { message: string } }).error.message).toMatch(/^The daily spending cap of 0\.5 credits for the project "demo-project" is reached: 0\.4000 spent or held today/)
+
+    const cases: Array<[unknown, RegExp]> = [
+      [{ dailyMicros: -1, projects: {} }, /dailyMicros must be a whole number of micro-credits, 0 or more/],
+      [{ dailyMicros: 1.5, projects: {} }, /dailyMicros must be a whole number/],
+      [{ dailyMicros: '5', projects: {} }, /dailyMicros must be a whole number/],
+      [{ projects: {} }, /dailyMicros is missing/],
+      [{ dailyMicros: null }, /projects is missing/],
+      [{ dailyMicros: null, projects: [] }, /projects must be an object/],
+      [{ dailyMicros: null, projects: { '': 5 } }, /cannot be empty/],
+      [{ dailyMicros: null, projects: { ' padded': 5 } }, /starts or ends with a space/],
+      [{ dailyMicros: null, projects: { ['x'.repeat(101)]: 5 } }, /longer than 100 characters/],
+      [{ dailyMicros: null, projects: { 'tab\there': 5 } }, /control characters/],
+      [{ dailyMicros: null, projects: { ok: -3 } }, /The cap of project "ok" must be a whole number/],
+      [{ dailyMicros: null, projects: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, 1])) }, /At most 100 projects/],
+      [{ dailyMicros: null, projects: {}, daily: 5 }, /Unknown field "daily"/],
+      [[1], /must be a JSON object/],
+    ]
+    for (const [body, message] of cases) {
+      const res = await b.json('/api/credits/caps', 'PUT', body)
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400)
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message)
+    }
+    expect((await b.request('/api/credits/caps', { method: 'PUT', body: '{nope' })).status).toBe(400)
+    // Nothing of that changed the caps.
+    expect(await (await b.request('/api/credits/caps')).json()).toMatchObject({ dailyMicros: 2 * CREDIT, projects: { 'demo-project': 500_000, 'owner/repo': 0 } })
+    // Clearing them: no caps at all.
+    expect(await (await b.json('/api/credits/caps', 'PUT', { dailyMicros: null, projects: {} })).json()).toMatchObject({ dailyMicros: null, projects: {}, today: { projects: {} } })
+    expect((await b.json('/api/credits/holds', 'POST', { amountMicros: 100_001, ref: 'call-3', meta: { project: 'demo-project' } })).status).toBe(201)
+    expect((await browser().request('/api/credits/caps')).status).toBe(401)
+    expect((await browser().json('/api/credits/caps', 'PUT', { dailyMicros: null, projects: {} })).status).toBe(401)
   })
 
   it('runs the benchmark debits only when LEDGER_BENCH is on, and keeps the books exact', async () => {

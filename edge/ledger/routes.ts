@@ -1,10 +1,11 @@
-/** @module /api/credits: the signed-in user's balance, transactions, usage and budget holds. */
+/** @module /api/credits: the signed-in user's balance, transactions, usage, spending caps and budget holds. */
 import { Hono } from 'hono'
 import { requireUser } from '../auth/sessions'
 import type { AppEnv } from '../env'
 import { ApiError } from '../errors'
 import { readJsonBody } from '../request'
-import { applyLedgerEntry, balanceOf, transactionsOf, usageOf } from './index'
+import { validateCaps } from './caps'
+import { applyLedgerEntry, balanceOf, capsOf, ledgerOf, setCaps, transactionsOf, usageOf } from './index'
 import type { LedgerMeta } from './types'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -41,6 +42,14 @@ export function createCreditRoutes(): Hono<AppEnv> {
     return c.json(await usageOf(c.env, user.id, Date.now() - days * DAY))
   })
 
+  // Spending caps: per UTC day for the account and per project, and today's spending against each.
+  app.get('/caps', async (c) => c.json(await capsOf(c.env, requireUser(c).id)))
+
+  app.put('/caps', async (c) => {
+    const user = requireUser(c)
+    return c.json(await setCaps(c.env, user.id, validateCaps(await readJsonBody(c))))
+  })
+
   app.post('/holds', async (c) => {
     const user = requireUser(c)
     const body = objectBody(await readJsonBody(c))
@@ -50,6 +59,7 @@ export function createCreditRoutes(): Hono<AppEnv> {
       ref: body.ref as string,
       memo: body.memo as string | undefined,
       meta: body.meta as LedgerMeta | undefined,
+      runBudgetMicros: body.runBudgetMicros as number | undefined,
     })
     return c.json(result, result.duplicate ? 200 : 201)
   })
@@ -61,13 +71,21 @@ export function createCreditRoutes(): Hono<AppEnv> {
     return c.json(await applyLedgerEntry(c.env, user.id, { kind: 'capture', amountMicros: body.amountMicros as number, ref, holdRef: ref, memo: body.memo as string | undefined }))
   })
 
+  // What a finished call or run cost: captured, and the rest of the hold released, in one step.
+  app.post('/holds/:ref/settle', async (c) => {
+    const user = requireUser(c)
+    const body = objectBody(await readJsonBody(c))
+    const ref = c.req.param('ref')
+    return c.json(await applyLedgerEntry(c.env, user.id, { kind: 'settle', amountMicros: body.amountMicros as number, ref, holdRef: ref, memo: body.memo as string | undefined }))
+  })
+
   app.post('/holds/:ref/release', async (c) => {
     const user = requireUser(c)
     const ref = c.req.param('ref')
     return c.json(await applyLedgerEntry(c.env, user.id, { kind: 'release', amountMicros: 0, ref, holdRef: ref }))
   })
 
-  // The ledger-debits benchmark (bench/cases/ledger-debits.mjs): `count` hold+capture debits on
+  // The ledger-debits benchmark (bench/cases/ledger-debits.mjs): `count` debits (hold + settle, as a model call makes them) on
   // the caller's own account from inside the worker, `concurrency` at a time, timed without HTTP in
   // the way — and, as the anchor, as many plain D1 insert+update pairs. Off (404) unless
   // LEDGER_BENCH is "on", which only the benchmark sets.
@@ -85,16 +103,18 @@ export function createCreditRoutes(): Hono<AppEnv> {
       return performance.now() - start
     }
     const before = await balanceOf(c.env, user.id)
+    const ledger = ledgerOf(c.env, user.id)
     let refused = 0
     const ledgerMs = await pool(async (i) => {
       const ref = `bench:${tag}:${i}`
       try {
-        await applyLedgerEntry(c.env, user.id, { kind: 'hold', amountMicros: 1000, ref, meta: { model: 'bench', project: 'bench' } })
+        // As a model call: hold the worst case, settle what it cost.
+        await ledger.apply({ kind: 'hold', amountMicros: 2000, ref, meta: { model: 'bench', project: 'bench' } })
       } catch (error) {
         if (error instanceof ApiError && error.status === 402) return refused++
         throw error
       }
-      return applyLedgerEntry(c.env, user.id, { kind: 'capture', amountMicros: 1000, ref, holdRef: ref })
+      return ledger.apply({ kind: 'settle', amountMicros: 1000, ref, holdRef: ref })
     })
     const after = await balanceOf(c.env, user.id)
     const d1Ms = await pool(async (i) => {

@@ -5,7 +5,7 @@ import { formatCredits } from './credits'
  * A bar chart drawn as SVG: one bar per label, heights to scale, the value in each bar's title
  * (and its accessible name), so it reads without a table. `vertical` puts bars side by side (days).
  */
-export function BarChart(props: { label: string; bars: Array<{ label: string; micros: number }>; vertical?: boolean; empty?: string }) {
+export function BarChart(props: { label: string; bars: Array<{ label: string; micros: number; href?: string }>; vertical?: boolean; empty?: string }) {
   const max = () => Math.max(1, ...props.bars.map((b) => b.micros))
   const width = 560
   const rowHeight = 18
@@ -20,10 +20,13 @@ export function BarChart(props: { label: string; bars: Array<{ label: string; mi
               <For each={props.bars}>
                 {(b, i) => (
                   <g>
-                    <title>{`${b.label}: ${formatCredits(b.micros)} credits`}</title>
-                    <text x="0" y={i() * rowHeight + 13} class="chart-label">{b.label.length > 24 ? `${b.label.slice(0, 23)}…` : b.label}</text>
-                    <rect class="bar" x="170" y={i() * rowHeight + 3} height={rowHeight - 6} width={Math.max(1, ((width - 250) * b.micros) / max())} />
-                    <text x={175 + ((width - 250) * b.micros) / max()} y={i() * rowHeight + 13} class="chart-value">{formatCredits(b.micros)}</text>
+                    {/* A bar with an `href` (a run) opens it. The <a> sits inside the <g> so that it is made as SVG. */}
+                    <a href={b.href}>
+                      <title>{`${b.label}: ${formatCredits(b.micros)} credits`}</title>
+                      <text x="0" y={i() * rowHeight + 13} class="chart-label">{b.label.length > 24 ? `${b.label.slice(0, 23)}…` : b.label}</text>
+                      <rect class="bar" x="170" y={i() * rowHeight + 3} height={rowHeight - 6} width={Math.max(1, ((width - 250) * b.micros) / max())} />
+                      <text x={175 + ((width - 250) * b.micros) / max()} y={i() * rowHeight + 13} class="chart-value">{formatCredits(b.micros)}</text>
+                    </a>
                   </g>
                 )}
               </For>
