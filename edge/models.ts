@@ -15,6 +15,7 @@ import type { AppEnv, Env } from './env'
 import { ApiError } from './errors'
 import { capMessage, ledgerOf, type HoldOutcome } from './ledger'
 import { readBoundedBody } from './request'
+import { estimatePromptTokens } from '../shared/models'
 
 type Format = 'openai' | 'anthropic'
 
@@ -205,9 +206,9 @@ async function forward(c: Context<AppEnv>, format: Format, forecast: RoomForecas
     if (!runId) return apiError(format, 400, 'invalid_request_error', 'coder-run-budget needs coder-run: the run whose budget it is')
   }
 
-  // The worst case is held: the prompt (about 4 characters a token) and the whole completion budget.
+  // The worst case is held: the prompt (estimated as the tab's budget check does) and the whole completion budget.
   const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? DEFAULT_MAX_TOKENS) || DEFAULT_MAX_TOKENS
-  const promptTokens = Math.ceil(JSON.stringify(body.messages).length / 4) + Math.ceil(JSON.stringify(body.tools ?? body.system ?? '').length / 4)
+  const promptTokens = estimatePromptTokens(body)
   const holdMicros = Math.max(1, micros(promptTokens, price.input) + micros(maxTokens, price.output))
   const ref = `model:${crypto.randomUUID()}`
   const meta = { model, project, runId }
