@@ -155,6 +155,15 @@ describe('MechaCoder', () => {
     await expect.poll(() => page.locator('.cm-content').textContent()).toBe('exports.add = (a, b) => a + b')
     await review.getByRole('button', { name: 'Done' }).click()
     expect(await review.count()).toBe(0)
+    // The run is kept in the project's /runs/<id>: its transcript, test reports, patch and summary.
+    const tree = page.getByRole('navigation', { name: 'Files' })
+    const paths = () => tree.locator('[data-path^="/runs/"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')!))
+    await tree.locator('[data-path="/runs"] > button').click()
+    await expect.poll(async () => (await paths()).length, { timeout: 10_000 }).toBe(1)
+    await tree.locator(`[data-path="${(await paths())[0]}"] > button`).click()
+    await expect
+      .poll(async () => (await paths()).filter((p) => p.split('/').length === 4).map((p) => p.split('/')[3]).sort(), { timeout: 10_000 })
+      .toEqual(['changes.patch', 'junit.xml', 'run.json', 'test-report.json', 'transcript.jsonl'])
     expect(await feed().locator('.feed-text').first().textContent()).toBe('Reading the code first.')
     const tools = feed().locator('.feed-tool summary')
     expect(await tools.allTextContents()).toEqual([expect.stringMatching(/^✓read_file src\/add\.js\d+ ms$/), expect.stringMatching(/^✓edit_file src\/add\.js\d+ ms$/), expect.stringMatching(/^✓finish/)])

@@ -79,6 +79,9 @@ describe('offline', () => {
     const buildFiles = readdirSync(join(distDir, 'assets'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
     await expect.poll(() => cachedAssets(page).then((a) => a.length), { timeout: 30_000 }).toBe(buildFiles)
 
+    // The online visit's sign-in check has reached the server (through the service worker, which
+    // may be slow to pass it on while it caches the build): only what follows must not.
+    await expect.poll(() => app.requests.some((r) => r.path === '/api/auth/me'), { timeout: 30_000 }).toBe(true)
     await context.setOffline(true)
     const served = app.requests.length
     await page.reload()

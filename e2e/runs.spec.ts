@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core'
 import type { AgentEvent, RunUsage } from '../shared/agent'
 import { toJUnitXml, type TestReport } from '../shared/runtime'
 import { startGitServer, type GitServer } from '../standins/git-server'
@@ -13,6 +13,13 @@ import { connectBrowser } from './support/browser'
 import { startEdgeServer, type EdgeServer } from './support/edge-server'
 import { makeRepo } from './support/fixtures'
 import { importThroughUi, signInByEmail } from './support/ide'
+
+/** A download's content, read through Playwright (the browser may be remote, so there is no local path). */
+async function downloaded(download: Download): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
 
 // The run history on the real edge (wrangler dev): the agent worker's run recorder
 // (worker/agent/host/run-record.ts, loaded into the page as it is) records a run — its record,
@@ -247,10 +254,10 @@ describe('run history', () => {
     expect(await downloads.getByRole('link').allTextContents()).toEqual(['Patch (git format-patch)', 'Test report (JSON)', 'Test report (JUnit XML)', 'Transcript (JSON Lines)', 'Pull request #7'])
     const [download] = await Promise.all([page.waitForEvent('download'), downloads.getByRole('link', { name: 'Patch (git format-patch)' }).click()])
     expect(download.suggestedFilename()).toBe('changes.patch')
-    expect(readFileSync((await download.path())!, 'utf8')).toBe(patch)
+    expect(await downloaded(download)).toBe(patch)
     expect(patch).toMatch(/^From 5f5f.* Mon Sep 17 00:00:00 2001\nFrom: MechaCoder <mechacoder@users\.noreply\.coder\.dev>\nDate: Mon, 3 Jun 2024 12:04:05 \+0000\nSubject: \[PATCH\] add\(\) adds\n\nIt subtracted\.\n---\n src\/add\.js \| 2 \+-\n 1 file changed, 1 insertion\(\+\), 1 deletion\(-\)\n\ndiff --git/)
     const [json] = await Promise.all([page.waitForEvent('download'), downloads.getByRole('link', { name: 'Test report (JSON)' }).click()])
-    expect(JSON.parse(readFileSync((await json.path())!, 'utf8'))).toEqual(report)
+    expect(JSON.parse(await downloaded(json))).toEqual(report)
 
     // The credits page's spending per run links to the run.
     await page.evaluate(async (runId) => {

@@ -4,20 +4,30 @@
  * call's progress. Each run gets its own view of the project (an overlay) and its own runtime.
  */
 import type { AgentApi, AgentEvent, AgentGrants } from '../../../shared/agent'
-import type { ProviderConfig } from '../../../shared/models'
-import { serveRpc } from '../../../shared/rpc'
-import { createProvider, loadProviderConfig } from '../../models'
-import { connectWorkspace } from '../../runtime/host/workspace-link'
 import { AppError } from '../../../shared/errors'
+import type { ProviderConfig } from '../../../shared/models'
 import type { FileService } from '../../../shared/namespace'
+import { serveRpc } from '../../../shared/rpc'
+import { toJUnitXml } from '../../../shared/runtime'
+import { createProvider, loadProviderConfig } from '../../models'
+import { connectWorkspace, type WorkspaceLink } from '../../runtime/host/workspace-link'
 import { createAgentProject, type AgentProject } from './agent-project'
 import { acceptFiles, reviewFiles } from './review'
-import { createRunRecorder, latestTestReport } from './run-record'
+import { createRunRecorder, latestTestReport, RUN_ARTIFACTS } from './run-record'
+import { runTask } from './run-task'
 import { createAgentRuntime } from './runtime'
 import { createWorkspaceFiles } from './workspace-files'
-import { runTask } from './run-task'
 
 const scope = self as unknown as DedicatedWorkerGlobalScope
+
+/** Writes a run's files into the project's `/runs/<id>/` through the workspace worker, in order; a failure is logged, never thrown. */
+function keepLocally(link: WorkspaceLink, projectId: string, runId: string): (name: string, data: string | Uint8Array) => void {
+  let chain: Promise<unknown> = link.rpc.call('mkdir', { projectId, path: `/runs/${runId}` }).catch(() => undefined)
+  return (name, data) => {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data
+    chain = chain.then(() => link.rpc.call('writeFile', { projectId, path: `/runs/${runId}/${name}`, data: bytes })).catch((error: unknown) => console.warn(`keeping ${name} of run ${runId} failed`, error))
+  }
+}
 
 /** The `/cap` files of a run: what each granted capability allows, as JSON (no secrets: tokens stay at the edge). */
 function grantedCaps(grants: AgentGrants | undefined): Record<string, string> {
@@ -61,15 +71,31 @@ scope.addEventListener(
           const agent = await createAgentProject(info, lower, grantedCaps(start.grants))
           finished.set(runId, { projectId: start.projectId, agent, lower })
           const runtime = createAgentRuntime(agent.link, scope.location.origin)
-          // The run's record at the edge (other devices see it on the Runs page); recording never fails the run.
+          // The run's record at the edge (other devices see it on the Runs page), and its copy in the
+          // project's /runs/<id> (kept in the tab, there offline); neither ever fails the run.
+          const keep = keepLocally(link, start.projectId, runId)
+          const transcript: string[] = []
           const emit = (event: AgentEvent) => {
             if (event.type === 'run-started') recorder.start({ runId, project: start.projectName ?? start.projectId, task: start.task, model: start.model, budget: start.budget ?? {}, startedAt: event.at })
             progress(event)
             recorder.event(event)
+            transcript.push(JSON.stringify(event))
           }
-          const result = await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit, runId, recorder })
+          const artifacts = {
+            artifact(name: string, contentType: string, data: string | Uint8Array) {
+              recorder.artifact(name, contentType, data)
+              keep(name, data)
+            },
+          }
+          const result = await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit, runId, recorder: artifacts })
           const report = await latestTestReport(agent.project.namespace)
-          if (report) recorder.testReport(report)
+          if (report) {
+            recorder.testReport(report)
+            keep(RUN_ARTIFACTS.testReport, `${JSON.stringify(report, null, 2)}\n`)
+            keep(RUN_ARTIFACTS.junit, toJUnitXml(report))
+          }
+          keep(RUN_ARTIFACTS.transcript, `${transcript.join('\n')}\n`)
+          keep('run.json', `${JSON.stringify({ runId, task: start.task, model: start.model, budget: start.budget, stopped: result.stopped, commit: result.commit, pullRequest: result.pullRequest }, null, 2)}\n`)
           // Not awaited: offline, the recorder waits for the connection.
           void recorder.finish(result)
           return result
