@@ -79,9 +79,6 @@ describe('offline', () => {
     const buildFiles = readdirSync(join(distDir, 'assets'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
     await expect.poll(() => cachedAssets(page).then((a) => a.length), { timeout: 30_000 }).toBe(buildFiles)
 
-    // The online visit's sign-in check has reached the server (through the service worker, which
-    // may be slow to pass it on while it caches the build): only what follows must not.
-    await expect.poll(() => app.requests.some((r) => r.path === '/api/auth/me'), { timeout: 30_000 }).toBe(true)
     await context.setOffline(true)
     const served = app.requests.length
     await page.reload()
@@ -113,10 +110,13 @@ describe('offline', () => {
     await expect.poll(() => ui.fileRow(page, '/workspace/README.md').count(), { timeout: 30_000 }).toBe(1)
     await expect.poll(() => ui.fileRow(page, '/workspace/package.json').count()).toBe(1)
 
-    // /api/ is never answered from the cache, and nothing above reached the server (but the
-    // browser's own check for a new /sw.js, which Playwright's offline mode does not stop).
+    // /api/ is never answered from the cache, and nothing above reached the server but two things
+    // Playwright's offline mode does not stop: the browser's own check for a new /sw.js, and the
+    // account's sign-in check from a page whose fresh renderer (each reload of a cross-origin
+    // isolated page starts one) is not told it is offline, passed on by the service worker, whose
+    // own fetches the emulation does not cover. Really offline that check fails, and nothing needs it.
     expect(await page.evaluate(() => fetch('/api/health').then((r) => r.status, () => 'network error'))).toBe('network error')
-    expect(app.requests.slice(served).filter((r) => r.dest !== 'serviceworker')).toEqual([])
+    expect(app.requests.slice(served).filter((r) => r.dest !== 'serviceworker' && r.path !== '/api/auth/me')).toEqual([])
     await context.close()
   })
 
