@@ -12,18 +12,11 @@ import Stripe from 'stripe'
 import { appOrigin } from './auth/csrf'
 import { requireUser } from './auth/sessions'
 import type { AppEnv, Env } from './env'
+import type { CreditPack } from '../shared/credits'
 import { ApiError } from './errors'
 import { applyLedgerEntry } from './ledger'
 import { MAX_JSON_BYTES, readBoundedBody, readJsonBody } from './request'
 
-/** A credit pack as CREDIT_PACKS configures it: `amount` in the currency's smallest unit (cents). */
-export interface CreditPack {
-  id: string
-  credits: number
-  amount: number
-  currency: string
-  name: string
-}
 
 /** How old a webhook's signature may be, in seconds (Stripe's default). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300

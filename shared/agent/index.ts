@@ -4,6 +4,9 @@
  */
 import type { ModelInfo, ProviderConfig } from '../models'
 
+/** Credits as a run's feed and pull request show them: four decimals below ten credits, two above. */
+export const formatRunCredits = (micros: number) => (micros / 1e6).toFixed(micros < 10_000_000 ? 4 : 2)
+
 /** Limits of one run. Every field is optional: an absent one does not limit. */
 export interface RunBudget {
   /** Micro-credits the run may spend on model calls (the edge holds each call to what is left). */

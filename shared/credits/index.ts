@@ -74,3 +74,12 @@ export type CapScope = 'day' | 'project' | 'run'
 /** The longest project name a cap may name, and how many projects may have one. */
 export const MAX_PROJECT_NAME = 100
 export const MAX_CAPPED_PROJECTS = 100
+
+/** A credit pack as CREDIT_PACKS configures it and the credits page offers it: `amount` in the currency's smallest unit (cents). */
+export interface CreditPack {
+  id: string
+  credits: number
+  amount: number
+  currency: string
+  name: string
+}

@@ -65,8 +65,8 @@ export function describeInput(input: unknown): string {
   return text.length > 80 ? `${text.slice(0, 79)}…` : text
 }
 
-/** Credits as the feed shows them: four decimals while small. */
-export const formatCredits = (micros: number) => (micros / 1e6).toFixed(micros < 10_000_000 ? 4 : 2)
+/** Credits as the feed shows them. */
+export { formatRunCredits as formatCredits } from '../../shared/agent'
 
 /** The budget form's fields: credits, model calls, minutes (blank: no limit). */
 export interface BudgetForm {

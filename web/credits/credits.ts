@@ -1,19 +1,11 @@
 /** @module The credits API as the page uses it: balance, packs, checkout, usage, history and spending caps (all at the edge). */
-import { MAX_PROJECT_NAME, type LedgerBalance, type LedgerTransaction, type LedgerUsage, type SpendingCaps, type SpendingCapsStatus } from '../../shared/credits'
+import { MAX_PROJECT_NAME, type CreditPack, type LedgerBalance, type LedgerTransaction, type LedgerUsage, type SpendingCaps, type SpendingCapsStatus } from '../../shared/credits'
 
 export type Balance = LedgerBalance
 export type Usage = LedgerUsage
 export type Transaction = LedgerTransaction
 export type { SpendingCaps, SpendingCapsStatus }
 
-export interface CreditPack {
-  id: string
-  credits: number
-  /** In the currency's smallest unit (cents). */
-  amount: number
-  currency: string
-  name: string
-}
 
 export interface CheckoutStatus {
   id: string

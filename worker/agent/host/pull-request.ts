@@ -1,8 +1,7 @@
-import type { AgentGrants, RunUsage, TestSummary } from '../../../shared/agent'
+import { formatRunCredits, type AgentGrants, type RunUsage, type TestSummary } from '../../../shared/agent'
 import type { WorkspaceApi } from '../../../shared/protocol'
 import type { Handlers } from '../../../shared/rpc'
 
-const credits = (micros: number) => (micros / 1e6).toFixed(micros < 10_000_000 ? 4 : 2)
 
 /** The pull request's description: the task, the agent's summary, the files, the test report and the run's cost. */
 export function pullRequestBody(options: { task: string; summary: string; files: string[]; report: TestSummary | null; testsWaived: boolean; usage: RunUsage; runId: string; runUrl?: string }): string {
@@ -26,7 +25,7 @@ export function pullRequestBody(options: { task: string; summary: string; files:
     tests,
     '',
     '## Run',
-    `${options.usage.turns} model calls, ${(options.usage.inputTokens + options.usage.outputTokens).toLocaleString('en')} tokens, ${credits(options.usage.costMicros)} credits, ${Math.round(options.usage.elapsedMs / 1000)} s — run ${options.runUrl ? `[${options.runId}](${options.runUrl})` : `\`${options.runId}\``}`,
+    `${options.usage.turns} model calls, ${(options.usage.inputTokens + options.usage.outputTokens).toLocaleString('en')} tokens, ${formatRunCredits(options.usage.costMicros)} credits, ${Math.round(options.usage.elapsedMs / 1000)} s — run ${options.runUrl ? `[${options.runId}](${options.runUrl})` : `\`${options.runId}\``}`,
     '',
     '_Opened by MechaCoder. The platform committed these changes only after the tests passed._',
   ].join('\n')
