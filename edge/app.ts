@@ -14,9 +14,17 @@ import { createAuthRoutes, createDevMailboxRoutes } from './auth/routes'
 import { RECENT_SESSION_MS, sessionMiddleware } from './auth/sessions'
 import { createPackageRoutes, PACKAGES_PATH } from './packages'
 import { createCheckoutRoutes, createStripeWebhookRoutes } from './stripe'
+import { createRunnerRoutes, RUNNER_SESSION_PATH } from './workflows/runners'
+import { createWorkflowRunRoutes } from './workflows/runs'
+import { createWorkflowSecretRoutes } from './workflows/secrets'
+import { createWorkflowRepoRoutes } from './workflows/repos'
+import { createGitHubWebhookRoutes } from './workflows/github-webhook'
 
-/** Routes called by other services, which prove who they are with signatures rather than an Origin. */
-const WEBHOOK_PATHS: string[] = ['/api/stripe/webhook']
+/**
+ * Routes called by other services or headless clients, which prove who they are with signatures
+ * or a bearer token (never a cookie) rather than an Origin.
+ */
+const WEBHOOK_PATHS: string[] = ['/api/stripe/webhook', RUNNER_SESSION_PATH, '/api/github/webhook']
 
 /** Builds the edge app: security headers, the API routes, JSON 404s and the one error boundary. */
 export function createApp(): Hono<AppEnv> {
@@ -45,6 +53,11 @@ export function createApp(): Hono<AppEnv> {
   app.route(GIT_PATH, createGitProxyRoutes())
   app.route('/v1', createModelRoutes())
   app.route(PACKAGES_PATH, createPackageRoutes())
+  app.route('/api/workflows/repos/:owner/:repo/secrets', createWorkflowSecretRoutes())
+  app.route('/api/workflows/repos', createWorkflowRepoRoutes())
+  app.route('/api/github', createGitHubWebhookRoutes())
+  app.route('/api/workflows', createWorkflowRunRoutes())
+  app.route('/api/runners', createRunnerRoutes())
 
   app.notFound((c) =>
     c.json<ApiErrorBody>({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404),

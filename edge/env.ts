@@ -1,5 +1,6 @@
 import type { SessionUser } from './auth/sessions'
 import type { LedgerAccount } from './ledger/account'
+import type { WorkflowRun } from './workflows/run-object'
 
 /** The bindings wrangler.toml gives the edge worker; the one place their names and types live. */
 export interface Env {
@@ -9,6 +10,10 @@ export interface Env {
   ASSETS: Fetcher
   /** Each user's credit ledger: one Durable Object per user (edge/ledger). */
   LEDGER: DurableObjectNamespace<LedgerAccount>
+  /** Each workflow run's state machine: one Durable Object per run, named by its id (edge/workflows). */
+  WORKFLOW_RUNS: DurableObjectNamespace<WorkflowRun>
+  /** How long a runner's lease on a workflow run lasts without a heartbeat, in seconds (default 60). */
+  WORKFLOW_LEASE_SECONDS?: string
   /** Credits a new user is granted once on sign-up (e.g. "5"; "0" or unset: none). */
   STARTER_CREDITS?: string
   /** "on" opens POST /api/credits/bench for the ledger-debits benchmark; nothing else sets it. */
@@ -35,6 +40,8 @@ export interface Env {
   /** The GitHub OAuth app; GitHub sign-in is off while either is unset. The secret is a Worker secret. */
   GITHUB_CLIENT_ID?: string
   GITHUB_CLIENT_SECRET?: string
+  /** A secret: the GitHub webhook's secret, which signs `POST /api/github/webhook` (X-Hub-Signature-256); workflow triggers from GitHub are off while unset. */
+  GITHUB_WEBHOOK_SECRET?: string
   /** Git hosts the git proxy reaches besides GitHub's web URL: http(s) origins or URL prefixes, space/comma-separated. */
   GIT_HOSTS?: string
   /** Git proxy limits: seconds to answer, seconds for a whole transfer, largest push and largest fetch in bytes. */

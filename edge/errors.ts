@@ -10,6 +10,8 @@ export type ApiErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  /** A workflow runner's lease on a run is gone (expired, released, or another runner's now). */
+  | 'lease_lost'
   | 'unprocessable'
   | 'payload_too_large'
   | 'too_many_requests'

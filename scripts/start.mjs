@@ -189,13 +189,15 @@ const edgeVars = {
   STRIPE_API_URL: stripeUrl,
   STRIPE_SECRET_KEY: 'sk_test_standin',
   STRIPE_WEBHOOK_SECRET: 'whsec_standin_local',
+  // GitHub's webhooks (issues, pull requests, pushes) start workflows; the stand-in signs them with this.
+  ...(realGitHub ? (process.env.GITHUB_WEBHOOK_SECRET ? { GITHUB_WEBHOOK_SECRET: process.env.GITHUB_WEBHOOK_SECRET } : {}) : { GITHUB_WEBHOOK_SECRET: 'standin-webhook-secret' }),
 }
 startServer('model stand-in', [join(root, 'standins', 'models', 'server.ts'), '--port', String(modelsPort)], process.env)
 startServer('Stripe stand-in', [join(root, 'standins', 'stripe', 'server.ts'), '--port', String(stripePort), '--webhook', `${edgeUrl}/api/stripe/webhook`], process.env)
 if (!realGitHub) {
   startServer(
     'GitHub stand-in',
-    [join(root, 'standins', 'github', 'server.ts'), '--port', String(githubPort), '--git-root', join(root, '.coder-local', 'github'), '--oauth-redirect-uri', `${ideUrl}/api/auth/github/callback`],
+    [join(root, 'standins', 'github', 'server.ts'), '--port', String(githubPort), '--git-root', join(root, '.coder-local', 'github'), '--oauth-redirect-uri', `${ideUrl}/api/auth/github/callback`, '--webhook', `${edgeUrl}/api/github/webhook`, '--webhook-secret', 'standin-webhook-secret'],
     process.env,
   )
 }
@@ -206,6 +208,8 @@ startServer(
     '--ip', host, '--port', String(edgePort),
     '--persist-to', persistTo,
     '--show-interactive-dev-session=false',
+    // wrangler dev runs no Cron Triggers by itself: it exposes them, and the ticker below fires them each minute.
+    '--test-scheduled',
     ...Object.entries(edgeVars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
   ],
   wranglerEnv,
@@ -216,6 +220,19 @@ startServer(
   { ...process.env, CODER_EDGE_URL: edgeUrl },
 )
 
+/**
+ * wrangler.toml's Cron Trigger (`* * * * *`, which fires workflow schedules), as Cloudflare would
+ * run it: at the start of every minute, through wrangler dev's scheduled-handler endpoint.
+ */
+function startCronTicker() {
+  const tick = () => {
+    if (stopping) return
+    fetch(`${edgeUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}`).catch((error) => log(`the cron tick failed: ${error.message}`))
+    setTimeout(tick, 60_000 - (Date.now() % 60_000) + 50)
+  }
+  setTimeout(tick, 60_000 - (Date.now() % 60_000) + 50)
+}
+
 try {
   const deadline = Date.now() + readyTimeoutMs
   const health = await waitFor(`${edgeUrl}/api/health`, deadline)
@@ -224,6 +241,7 @@ try {
   // Through the proxy: proves Vite is up and forwards to the edge.
   const proxied = await waitFor(`${ideUrl}/api/health`, deadline)
   if (!proxied.ok) log(`IDE proxy to the edge answered ${proxied.status}`)
+  startCronTicker()
   console.log(`\nIDE: ${ideUrl}  Edge: ${edgeUrl}  ${realGitHub ? `GitHub: ${githubUrl}` : `GitHub stand-in: ${githubUrl} (signs you in as coder-dev)`}  Mailbox: ${ideUrl}/api/dev/mailbox  Models: ${modelsUrl}  Stripe: ${stripeUrl}\n`)
 } catch (err) {
   if (!stopping) {

@@ -34,12 +34,12 @@ export function cookieOptions(c: Context<AppEnv>, maxAgeSeconds: number) {
   return { httpOnly: true, secure: !isLocalHttp(c.req.url), sameSite: 'Lax' as const, path: '/', maxAge: maxAgeSeconds }
 }
 
-/** Starts a session for `userId` and sets its cookie on the response. */
-export async function startSession(c: Context<AppEnv>, userId: string): Promise<void> {
+/** Starts a session for `userId` and sets its cookie on the response; `runnerTokenId`: the runner token it was opened with (revoking that token ends it). */
+export async function startSession(c: Context<AppEnv>, userId: string, runnerTokenId: string | null = null): Promise<void> {
   const id = randomToken()
   const now = Date.now()
-  await c.env.DB.prepare('INSERT INTO sessions (id_hash, user_id, created_at, expires_at, user_agent) VALUES (?, ?, ?, ?, ?)')
-    .bind(await sha256Hex(id), userId, now, now + SESSION_TTL_MS, c.req.header('user-agent')?.slice(0, 200) ?? null)
+  await c.env.DB.prepare('INSERT INTO sessions (id_hash, user_id, created_at, expires_at, user_agent, runner_token_id) VALUES (?, ?, ?, ?, ?, ?)')
+    .bind(await sha256Hex(id), userId, now, now + SESSION_TTL_MS, c.req.header('user-agent')?.slice(0, 200) ?? null, runnerTokenId)
     .run()
   setCookie(c, SESSION_COOKIE, id, cookieOptions(c, SESSION_TTL_MS / 1000))
 }
@@ -59,9 +59,10 @@ const recentSessions = new Map<string, { user: SessionUser; until: number }>()
 
 /**
  * Middleware: puts the session's user (or null) in `c.var.user`. A cookie that names no live
- * session (forged, expired, revoked) counts as signed out and is cleared. With `recentMs` (at most
- * RECENT_SESSION_MS), a session found live within that time is believed without a D1 read: for
- * hot paths such as model calls, where that read is on the way to the first token.
+ * session (forged, expired, revoked, or opened with a runner token since revoked) counts as
+ * signed out and is cleared. With `recentMs` (at most RECENT_SESSION_MS), a session found live
+ * within that time is believed without a D1 read: for hot paths such as model calls, where that
+ * read is on the way to the first token.
  */
 export function sessionMiddleware(options: { recentMs?: number } = {}): MiddlewareHandler<AppEnv> {
   const recentMs = Math.min(options.recentMs ?? 0, RECENT_SESSION_MS)
@@ -76,7 +77,8 @@ export function sessionMiddleware(options: { recentMs?: number } = {}): Middlewa
       else {
         const row = await c.env.DB.prepare(
           `SELECT u.id, u.email, u.name, u.login, u.avatar_url, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-           WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?`,
+           WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?
+             AND (s.runner_token_id IS NULL OR EXISTS (SELECT 1 FROM runner_tokens t WHERE t.id = s.runner_token_id AND t.revoked_at IS NULL))`,
         )
           .bind(hash, now)
           .first<UserRow>()
@@ -118,5 +120,13 @@ export async function endSession(c: Context<AppEnv>): Promise<void> {
 export async function endAllSessions(db: D1Database, userId: string): Promise<number> {
   for (const [hash, recent] of recentSessions) if (recent.user.id === userId) recentSessions.delete(hash)
   const result = await db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').bind(Date.now(), userId).run()
+  return result.meta.changes ?? 0
+}
+
+/** Revokes the sessions opened with runner token `runnerTokenId`; resolves to how many were live. */
+export async function endRunnerSessions(db: D1Database, runnerTokenId: string): Promise<number> {
+  const { results } = await db.prepare('SELECT id_hash FROM sessions WHERE runner_token_id = ? AND revoked_at IS NULL').bind(runnerTokenId).all<{ id_hash: string }>()
+  for (const { id_hash } of results) recentSessions.delete(id_hash)
+  const result = await db.prepare('UPDATE sessions SET revoked_at = ? WHERE runner_token_id = ? AND revoked_at IS NULL').bind(Date.now(), runnerTokenId).run()
   return result.meta.changes ?? 0
 }

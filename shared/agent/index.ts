@@ -3,6 +3,7 @@
  * renders it: budgets, the events of a run in order, and why a run stopped.
  */
 import type { ModelInfo, ProviderConfig } from '../models'
+import type { WorkflowJobOutcome, WorkflowJobProgress, WorkflowJobStart } from '../workflow/types'
 
 /** Credits as a run's feed and pull request show them: four decimals below ten credits, two above. */
 export const formatRunCredits = (micros: number) => (micros / 1e6).toFixed(micros < 10_000_000 ? 4 : 2)
@@ -143,6 +144,8 @@ export type AgentApi = {
   accept: Call<{ runId: string; paths: string[] }, { applied: string[] }>
   /** Drops a finished run's overlay (after review, or to throw its changes away). */
   discard: Call<{ runId: string }, void>
+  /** Runs a claimed workflow job (its steps from `resumeAt`) on a fresh clone of its repository, reporting each step to the edge; `stop` with the job's run id releases it. */
+  workflow: Call<WorkflowJobStart, WorkflowJobOutcome, WorkflowJobProgress>
   /** Asks a run to stop (the Stop button): it stops cleanly, its `run` call resolving with reason `user`. Unknown or finished runs are ignored. */
   stop: Call<{ runId: string }, void>
 }

@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'INTEGRITY'
   /** A package that would write outside its folder, or is too large to unpack. */
   | 'UNSAFE_PACKAGE'
+  /** A workflow runner's lease on a run is gone (it expired, or another runner holds the run now). */
+  | 'LEASE_LOST'
 
 /** Plain-data form of an AppError (what crosses a worker boundary or an HTTP response). */
 export interface AppErrorJSON {

@@ -4,7 +4,7 @@
  * path templates, so contract.test.ts can check each one against GitHub's description.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createRef, isAncestor, isValidRefName, listRefs, objectExists, readCommit, resolveCommit } from './git.ts'
+import { commitFile, createRef, isAncestor, isEmpty, isValidRefName, listRefs, objectExists, readCommit, readPath, resolveCommit, type Signature } from './git.ts'
 import { authenticate, readBody, requestId, sendJson } from './http.ts'
 import { commentCreated, issueOpened, labelsAdded, pullRequestOpened, refsChanged, type EventContext } from './events.ts'
 import { pullFacts } from './pulls.ts'
@@ -31,7 +31,7 @@ interface Reply {
 }
 
 interface Route {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   /** GitHub's OpenAPI path template, e.g. `/repos/{owner}/{repo}/pulls`. */
   path: string
   /** The docs page GitHub links from this operation's errors. */
@@ -408,6 +408,17 @@ const routes: Route[] = [
     },
   },
   {
+    method: 'GET',
+    path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    docs: 'https://docs.github.com/rest/issues/comments#list-issue-comments',
+    async handle(ctx, call) {
+      const repo = findRepo(ctx, call)
+      const target = repo && findIssue(repo, call.params.issue_number)
+      if (!repo || !target) return notFound(this.docs)
+      return { status: 200, body: target.comments.map((c) => shapes.issueComment(ctx.urls, repo, target, c)) }
+    },
+  },
+  {
     method: 'POST',
     path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
     docs: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
@@ -455,6 +466,77 @@ const routes: Route[] = [
     },
   },
   {
+    method: 'POST',
+    path: '/user/repos',
+    docs: 'https://docs.github.com/rest/repos/repos#create-a-repository-for-the-authenticated-user',
+    async handle(ctx, call) {
+      if (!call.token) return requiresAuth(this.docs)
+      const body = fields(call.body)
+      const name = stringField(body, 'name')
+      if (name === undefined) return invalidRequest(this.docs, '"name" wasn\'t supplied.')
+      const user = call.token.user
+      const isPrivate = body?.private === true
+      if (!call.token.scopes.includes('repo') && !(call.token.scopes.includes('public_repo') && !isPrivate)) return error(404, 'Not Found', this.docs)
+      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name) || name === '.' || name === '..') {
+        return validationFailed(this.docs, [{ resource: 'Repository', code: 'custom', field: 'name', message: 'name is invalid' }])
+      }
+      if (ctx.state.repo(user.login, name)) {
+        return error(422, 'Repository creation failed.', this.docs, { errors: [{ resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' }] })
+      }
+      const repo = await ctx.state.addRepo({
+        owner: user.login,
+        name,
+        private: isPrivate,
+        description: stringField(body, 'description'),
+        empty: body?.auto_init !== true,
+        files: { 'README.md': `# ${name}\n` },
+      })
+      const shape = shapes.fullRepository(ctx.urls, repo, permissions(repo, call.token))
+      return { status: 201, body: shape, headers: { Location: String(shape.url) } }
+    },
+  },
+  {
+    method: 'GET',
+    path: '/repos/{owner}/{repo}/contents/{path}',
+    docs: 'https://docs.github.com/rest/repos/contents#get-repository-content',
+    async handle(ctx, call) {
+      const repo = findRepo(ctx, call)
+      if (!repo) return notFound(this.docs)
+      if (await isEmpty(repo.dir)) return error(404, 'This repository is empty.', this.docs)
+      const ref = call.query.get('ref') || repo.defaultBranch
+      const sha = await resolveCommit(repo.dir, ref)
+      if (!sha) return error(404, `No commit found for the ref ${ref}`, this.docs)
+      const found = await readPath(repo.dir, sha, call.params.path)
+      if (!found) return notFound(this.docs)
+      if (found.kind === 'dir') return { status: 200, body: found.entries.map((e) => shapes.contentEntry(ctx.urls, repo, ref, e)) }
+      return { status: 200, body: shapes.contentFile(ctx.urls, repo, ref, found.entry, found.content) }
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/repos/{owner}/{repo}/contents/{path}',
+    docs: 'https://docs.github.com/rest/repos/contents#create-or-update-file-contents',
+    async handle(ctx, call) {
+      const body = fields(call.body)
+      const content = stringField(body, 'content')
+      if (stringField(body, 'message') === undefined) return invalidRequest(this.docs, '"message" wasn\'t supplied.')
+      if (content === undefined) return invalidRequest(this.docs, '"content" wasn\'t supplied.')
+      if (!/^[A-Za-z0-9+/=\s]*$/.test(content)) return invalidRequest(this.docs, 'content is not valid Base64')
+      return writeFile(ctx, call, this.docs, Buffer.from(content, 'base64'))
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/repos/{owner}/{repo}/contents/{path}',
+    docs: 'https://docs.github.com/rest/repos/contents#delete-a-file',
+    async handle(ctx, call) {
+      const body = fields(call.body)
+      if (stringField(body, 'message') === undefined) return invalidRequest(this.docs, '"message" wasn\'t supplied.')
+      if (stringField(body, 'sha') === undefined) return invalidRequest(this.docs, '"sha" wasn\'t supplied.')
+      return writeFile(ctx, call, this.docs, null)
+    },
+  },
+  {
     method: 'GET',
     path: '/repos/{owner}/{repo}/commits/{ref}/check-runs',
     docs: 'https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference',
@@ -493,6 +575,53 @@ const routes: Route[] = [
   },
 ]
 
+/** Who a commit made through the API is by: `author` / `committer` of the body, else the token's user. */
+function signatures(call: Call, body: Json | null): { author: Signature; committer: Signature } {
+  const user = call.token!.user
+  const self = { name: user.name ?? user.login, email: user.email ?? `${user.id}+${user.login}@users.noreply.localhost` }
+  const person = (value: unknown): Signature | null => {
+    const p = fields(value)
+    return p && typeof p.name === 'string' && typeof p.email === 'string' ? { name: p.name, email: p.email, ...(typeof p.date === 'string' ? { date: p.date } : {}) } : null
+  }
+  const committer = person(body?.committer) ?? self
+  return { author: person(body?.author) ?? committer, committer }
+}
+
+/**
+ * Creates, updates (`content`) or deletes (`content` null) one file on a branch in one commit, as
+ * the contents API does: the file's current blob sha must be given to change an existing file,
+ * and the push is announced like any other (`push` webhook, pull requests following their heads).
+ */
+async function writeFile(ctx: EventContext, call: Call, docs: string, content: Buffer | null): Promise<Reply> {
+  const repo = findRepo(ctx, call)
+  if (!repo) return notFound(docs)
+  if (!call.token) return requiresAuth(docs)
+  if (!canWrite(repo, call.token)) return notFound(docs)
+  const body = fields(call.body)
+  const path = call.params.path.replace(/^\/+|\/+$/g, '')
+  if (!path || path.split('/').some((part) => !part || part === '.' || part === '..' || part === '.git')) {
+    return validationFailed(docs, [{ resource: 'Commit', code: 'invalid', field: 'path' }])
+  }
+  const branch = stringField(body, 'branch') ?? repo.defaultBranch
+  const empty = await isEmpty(repo.dir)
+  const parent = empty ? null : await resolveCommit(repo.dir, `refs/heads/${branch}`)
+  if (!empty && !parent) return error(404, `Branch ${branch} not found`, docs)
+  const existing = parent ? await readPath(repo.dir, parent, path) : null
+  if (existing?.kind === 'dir') return validationFailed(docs, [{ resource: 'Commit', code: 'invalid', field: 'path', message: `${path} is a directory` }])
+  const sha = stringField(body, 'sha')
+  if (content === null && !existing) return notFound(docs)
+  if (existing && sha === undefined) return invalidRequest(docs, '"sha" wasn\'t supplied.')
+  if (existing && sha !== existing.entry.sha) return error(409, `${path} does not match ${sha}`, docs)
+  const { author, committer } = signatures(call, body)
+  const before = await listRefs(repo.dir)
+  const created = await commitFile(repo.dir, branch, parent, path, content, stringField(body, 'message')!, author, committer)
+  if (!created) return error(409, `Could not update ${branch}: it moved while the commit was made`, docs)
+  await refsChanged(ctx, repo, before, await listRefs(repo.dir), call.token.user)
+  const written = content === null ? null : await readPath(repo.dir, created, path)
+  const entry = written?.kind === 'file' ? written.entry : null
+  return { status: existing || content === null ? 200 : 201, body: shapes.fileCommit(ctx.urls, repo, branch, entry, await readCommit(repo.dir, created)) }
+}
+
 /** Label names from any body form GitHub accepts: `"a"`, `["a"]`, `[{ name: "a" }]`; null when it is none of them. */
 function labelList(value: unknown): string[] | null {
   if (typeof value === 'string' && value.trim()) return [value.trim()]
@@ -515,12 +644,13 @@ interface CompiledRoute {
   names: string[]
 }
 
-// Ref and branch parameters may contain slashes when sent unencoded.
+// Ref, branch and path parameters may contain slashes when sent unencoded; a file path may be
+// empty (the root directory: `…/contents/` or `…/contents`).
 const compiled: CompiledRoute[] = routes.map((route) => {
   const names: string[] = []
-  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\/?\{(\w+)\}/g, (_, name: string) => {
     names.push(name)
-    return name === 'ref' || name === 'branch' ? '(.+)' : '([^/]+)'
+    return name === 'ref' || name === 'branch' ? '/(.+)' : name === 'path' ? '(?:/(.*))?' : '/([^/]+)'
   })
   return { route, pattern: new RegExp(`^${source}$`), names }
 })
@@ -575,7 +705,7 @@ export async function handleApi(ctx: EventContext, req: IncomingMessage, res: Se
     if (c.route.method !== req.method) continue
     const m = c.pattern.exec(path)
     if (!m) continue
-    match = { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) }
+    match = { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])) }
     break
   }
   if (!match) {

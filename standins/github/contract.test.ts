@@ -299,6 +299,8 @@ describe('GitHub stand-in against GitHub’s OpenAPI description', () => {
     await octo.rest.issues.addLabels({ owner: 'octo', repo: 'app', issue_number: 1, labels: [{ name: 'enhancement' }] } as never)
     const comment = await octo.rest.issues.createComment({ owner: 'octo', repo: 'app', issue_number: 1, body: 'Tests pass.' })
     expect(comment.data.html_url).toBe(`${gh.url}/octo/app/pull/1#issuecomment-${comment.data.id}`)
+    const comments = await octo.rest.issues.listComments({ owner: 'octo', repo: 'app', issue_number: 1 })
+    expect(comments.data.map((c) => [c.id, c.body])).toEqual([[comment.data.id, 'Tests pass.']])
 
     const issues = await octo.rest.issues.listForRepo({ owner: 'octo', repo: 'app', labels: 'bug' })
     expect(issues.data.map((i) => i.number)).toEqual([2])
@@ -307,6 +309,61 @@ describe('GitHub stand-in against GitHub’s OpenAPI description', () => {
 
     await expect(octo.rest.issues.createComment({ owner: 'octo', repo: 'app', issue_number: 99, body: 'x' })).rejects.toMatchObject({ status: 404 })
   })
+
+  it('creates repositories and reads and writes files through the contents API', async () => {
+    const octo = client('octo-token')
+    const created = await octo.rest.repos.createForAuthenticatedUser({ name: 'contents', auto_init: true, private: true })
+    expect(created.status).toBe(201)
+    expect(created.data).toMatchObject({ full_name: 'octo/contents', private: true, default_branch: 'main', permissions: { push: true } })
+    await expect(octo.rest.repos.createForAuthenticatedUser({ name: 'contents' })).rejects.toMatchObject({ status: 422 })
+
+    const text = 'name: Fix\non: manual\n'.repeat(10)
+    const put = await octo.rest.repos.createOrUpdateFileContents({ owner: 'octo', repo: 'contents', path: '.coder/workflows/fix.yml', message: 'Add a workflow', content: Buffer.from(text).toString('base64') })
+    expect(put.status).toBe(201)
+    expect(put.data.content).toMatchObject({ path: '.coder/workflows/fix.yml', name: 'fix.yml', size: text.length })
+    expect(put.data.commit.message).toBe('Add a workflow')
+    expect(put.data.commit.author).toMatchObject({ name: 'Octo Cat', email: 'octo@example.com' })
+
+    const file = await octo.rest.repos.getContent({ owner: 'octo', repo: 'contents', path: '.coder/workflows/fix.yml' })
+    if (Array.isArray(file.data) || file.data.type !== 'file') throw new Error('expected a file')
+    expect(file.data).toMatchObject({ encoding: 'base64', sha: put.data.content!.sha, size: text.length })
+    expect(Buffer.from(file.data.content, 'base64').toString('utf8')).toBe(text)
+    // Updating needs the blob being replaced; a stale one is a conflict.
+    await expect(octo.rest.repos.createOrUpdateFileContents({ owner: 'octo', repo: 'contents', path: '.coder/workflows/fix.yml', message: 'x', content: 'eA==' })).rejects.toMatchObject({ status: 422 })
+    // (GitHub's description gives 409 a `oneOf` that every error body matches twice, so this one is not schema-checked.)
+    const stale = await fetch(`${gh.apiUrl}/repos/octo/contents/contents/.coder/workflows/fix.yml`, {
+      method: 'PUT',
+      headers: { Authorization: 'token octo-token', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message: 'x', content: 'eA==', sha: '0'.repeat(40) }),
+    })
+    expect(stale.status).toBe(409)
+    expect(((await stale.json()) as { message: string }).message).toBe(`.coder/workflows/fix.yml does not match ${'0'.repeat(40)}`)
+    const updated = await octo.rest.repos.createOrUpdateFileContents({ owner: 'octo', repo: 'contents', path: '.coder/workflows/fix.yml', message: 'Change it', content: 'eA==', sha: put.data.content!.sha })
+    expect(updated.status).toBe(200)
+    expect(updated.data.commit.parents?.map((p) => p.sha)).toEqual([put.data.commit.sha])
+    await octo.rest.repos.createOrUpdateFileContents({ owner: 'octo', repo: 'contents', path: '.coder/workflows/other.json', message: 'Another', content: 'e30=', branch: 'main' })
+
+    const dir = await octo.rest.repos.getContent({ owner: 'octo', repo: 'contents', path: '.coder/workflows' })
+    expect(Array.isArray(dir.data) && dir.data.map((e) => [e.type, e.name])).toEqual([['file', 'fix.yml'], ['file', 'other.json']])
+    const root = await octo.rest.repos.getContent({ owner: 'octo', repo: 'contents', path: '' })
+    expect(Array.isArray(root.data) && root.data.map((e) => [e.type, e.path])).toEqual([['dir', '.coder'], ['file', 'README.md']])
+    // An older commit still has the first version.
+    const old = await octo.rest.repos.getContent({ owner: 'octo', repo: 'contents', path: '.coder/workflows/fix.yml', ref: put.data.commit.sha! })
+    expect(!Array.isArray(old.data) && old.data.sha).toBe(put.data.content!.sha)
+
+    const deleted = await octo.rest.repos.deleteFile({ owner: 'octo', repo: 'contents', path: '.coder/workflows/other.json', message: 'Remove', sha: (await octo.rest.repos.getContent({ owner: 'octo', repo: 'contents', path: '.coder/workflows/other.json' }).then((r) => (r.data as { sha: string }).sha)) })
+    expect(deleted.data.content).toBeNull()
+    await expect(octo.rest.repos.getContent({ owner: 'octo', repo: 'contents', path: '.coder/workflows/other.json' })).rejects.toMatchObject({ status: 404 })
+    await expect(octo.rest.repos.getContent({ owner: 'octo', repo: 'contents', path: 'README.md', ref: 'no-such-branch' })).rejects.toMatchObject({ status: 404 })
+    // Someone who may read but not push cannot write.
+    await expect(client('friend-token').rest.repos.createOrUpdateFileContents({ owner: 'octo', repo: 'private-app', path: 'x', message: 'x', content: 'eA==' })).rejects.toMatchObject({ status: 404 })
+
+    // A repository created without auto_init is empty until the first file is written.
+    await octo.rest.repos.createForAuthenticatedUser({ name: 'empty' })
+    await expect(octo.rest.repos.getContent({ owner: 'octo', repo: 'empty', path: '' })).rejects.toMatchObject({ status: 404, response: { data: { message: 'This repository is empty.' } } })
+    await octo.rest.repos.createOrUpdateFileContents({ owner: 'octo', repo: 'empty', path: 'a.txt', message: 'First', content: 'YQ==' })
+    expect((await octo.rest.repos.getBranch({ owner: 'octo', repo: 'empty', branch: 'main' })).data.commit.commit.message).toBe('First')
+  }, 30_000)
 
   it('refuses request bodies GitHub’s description refuses, with GitHub’s 422', async () => {
     const cases = [

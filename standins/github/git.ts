@@ -3,8 +3,9 @@
  * REST API reports about branches, commits and pull requests comes from here, never from memory.
  */
 import { execFile } from 'node:child_process'
-import { mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 
 /** One commit as `git log` reports it. */
 export interface CommitInfo {
@@ -36,12 +37,12 @@ interface GitResult {
 const SEED_AUTHOR = 'GitHub stand-in <standin@127.0.0.1> 1704067200 +0000'
 
 /** Runs git in `gitDir`; resolves with its exit code and output (a non-zero exit is not an error here). */
-function run(gitDir: string | null, args: string[], options: { input?: string | Buffer } = {}): Promise<GitResult> {
+function run(gitDir: string | null, args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
       gitDir === null ? args : [`--git-dir=${gitDir}`, ...args],
-      { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 64 * 1024 * 1024 },
+      { env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') reject(error)
         else resolve({ code: error ? Number(error.code) : 0, stdout, stderr })
@@ -52,7 +53,7 @@ function run(gitDir: string | null, args: string[], options: { input?: string | 
 }
 
 /** Runs git in `gitDir` and resolves to its stdout; rejects with git's message on a non-zero exit. */
-async function git(gitDir: string | null, args: string[], options: { input?: string | Buffer } = {}): Promise<string> {
+async function git(gitDir: string | null, args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<string> {
   const result = await run(gitDir, args, options)
   if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr.trim()}`)
   return result.stdout
@@ -202,4 +203,108 @@ export async function commitChanges(dir: string, sha: string): Promise<CommitCha
     else changes.modified.push(path)
   }
   return changes
+}
+
+/** One entry of a tree, as the contents API lists it. */
+export interface TreeEntry {
+  /** `blob` (a file; `mode` 120000: a symlink), `tree` (a directory) or `commit` (a submodule). */
+  type: 'blob' | 'tree' | 'commit'
+  mode: string
+  sha: string
+  /** Repository-relative. */
+  path: string
+  /** Bytes of a blob; 0 otherwise. */
+  size: number
+}
+
+/** What a path names in a commit: a file with its bytes, a directory with its entries, or null when nothing is there. */
+export type PathContent = { kind: 'file'; entry: TreeEntry; content: Buffer } | { kind: 'dir'; path: string; sha: string; entries: TreeEntry[] } | null
+
+/** Whether the repository has no commits at all (GitHub: "This repository is empty."). */
+export async function isEmpty(dir: string): Promise<boolean> {
+  return (await listRefs(dir)).size === 0
+}
+
+function parseTree(out: string): TreeEntry[] {
+  return out
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t')
+      const [mode, type, sha, size] = line.slice(0, tab).split(/\s+/)
+      return { mode, type: type as TreeEntry['type'], sha, size: Number(size) || 0, path: line.slice(tab + 1) }
+    })
+}
+
+/** What `path` (repository-relative; empty: the root) names in `commit`, read with `git ls-tree` and `git cat-file`. */
+export async function readPath(dir: string, commit: string, path: string): Promise<PathContent> {
+  const clean = path.replace(/^\/+|\/+$/g, '')
+  if (clean.includes('//') || clean.split('/').some((part) => part === '.' || part === '..')) return null
+  let self: TreeEntry | undefined
+  if (clean) {
+    self = parseTree(await git(dir, ['ls-tree', '-z', '-l', '--full-tree', commit, '--', clean])).find((e) => e.path === clean)
+    if (!self) return null
+  }
+  if (!self || self.type === 'tree') {
+    const tree = self?.sha ?? (await git(dir, ['rev-parse', `${commit}^{tree}`])).trim()
+    const entries = parseTree(await git(dir, ['ls-tree', '-z', '-l', tree])).map((e) => ({ ...e, path: clean ? `${clean}/${e.path}` : e.path }))
+    return { kind: 'dir', path: clean, sha: tree, entries }
+  }
+  if (self.type !== 'blob') return { kind: 'file', entry: self, content: Buffer.alloc(0) }
+  const content = await new Promise<Buffer>((resolve, reject) => {
+    execFile('git', [`--git-dir=${dir}`, 'cat-file', 'blob', self.sha], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout)))
+  })
+  return { kind: 'file', entry: self, content }
+}
+
+/** Who made a commit the API writes. */
+export interface Signature {
+  name: string
+  email: string
+  /** ISO 8601; now when absent. */
+  date?: string
+}
+
+/**
+ * Commits one change to `branch` on top of `parent` (null: the first commit of an empty repository):
+ * `path` gets `content`, or is removed when `content` is null. Moves the branch only if it still
+ * points at `parent` (otherwise resolves null, as a concurrent push wins); resolves the new commit's sha.
+ */
+export async function commitFile(
+  dir: string,
+  branch: string,
+  parent: string | null,
+  path: string,
+  content: Buffer | null,
+  message: string,
+  author: Signature,
+  committer: Signature = author,
+): Promise<string | null> {
+  const scratch = await mkdtemp(join(tmpdir(), 'github-standin-index-'))
+  try {
+    const env = {
+      GIT_INDEX_FILE: join(scratch, 'index'),
+      // An empty work tree: removing from the index needs one, and nothing is read from it.
+      GIT_WORK_TREE: scratch,
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_AUTHOR_DATE: author.date ?? new Date().toISOString(),
+      GIT_COMMITTER_NAME: committer.name,
+      GIT_COMMITTER_EMAIL: committer.email,
+      GIT_COMMITTER_DATE: committer.date ?? new Date().toISOString(),
+    }
+    if (parent) await git(dir, ['read-tree', parent], { env })
+    if (content === null) {
+      await git(dir, ['update-index', '--force-remove', '--', path], { env })
+    } else {
+      const blob = (await git(dir, ['hash-object', '-w', '--stdin'], { input: content })).trim()
+      await git(dir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { env })
+    }
+    const tree = (await git(dir, ['write-tree'], { env })).trim()
+    const sha = (await git(dir, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], { env })).trim()
+    const moved = await run(dir, ['update-ref', `refs/heads/${branch}`, sha, parent ?? ZERO_SHA])
+    return moved.code === 0 ? sha : null
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
 }

@@ -2,7 +2,7 @@
  * GitHub's JSON shapes for the stand-in's objects, as the REST API and webhooks send them; every
  * URL points at the stand-in. Checked against GitHub's OpenAPI description in contract.test.ts.
  */
-import type { CommitInfo } from './git.ts'
+import type { CommitInfo, TreeEntry } from './git.ts'
 import type { CheckRun, Comment, CommitStatus, Issue, Label, Repo, User } from './state.ts'
 
 /** Where the stand-in answers: `html` is the web root (github.com), `api` the REST base (api.github.com). */
@@ -526,5 +526,59 @@ export function combinedStatus(urls: Urls, repo: Repo, sha: string, statuses: Co
     repository: repository(urls, repo),
     commit_url: `${api}/commits/${sha}`,
     url: `${api}/commits/${sha}/status`,
+  }
+}
+
+/** The contents API's type of a tree entry. */
+function contentType(entry: TreeEntry): 'file' | 'dir' | 'symlink' | 'submodule' {
+  if (entry.type === 'tree') return 'dir'
+  if (entry.type === 'commit') return 'submodule'
+  return entry.mode === '120000' ? 'symlink' : 'file'
+}
+
+/** One entry of a directory listing (`GET /repos/{owner}/{repo}/contents/{path}` on a directory), at `ref`. */
+export function contentEntry(urls: Urls, repo: Repo, ref: string, entry: TreeEntry): Json {
+  const { api, html, full } = repoUrls(urls, repo)
+  const type = contentType(entry)
+  const self = `${api}/contents/${entry.path}?ref=${encodeURIComponent(ref)}`
+  const git = type === 'submodule' ? null : `${api}/git/${type === 'dir' ? 'trees' : 'blobs'}/${entry.sha}`
+  const page = type === 'submodule' ? null : `${html}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${entry.path}`
+  return {
+    type,
+    size: entry.size,
+    name: entry.path.slice(entry.path.lastIndexOf('/') + 1),
+    path: entry.path,
+    sha: entry.sha,
+    url: self,
+    git_url: git,
+    html_url: page,
+    download_url: type === 'file' || type === 'symlink' ? `${urls.html}/${full}/raw/${ref}/${entry.path}` : null,
+    _links: { self, git, html: page },
+  }
+}
+
+/** A file with its content, base64 in lines of 60 as GitHub sends it (`GET …/contents/{path}` on a file). */
+export function contentFile(urls: Urls, repo: Repo, ref: string, entry: TreeEntry, content: Buffer): Json {
+  const base64 = content.toString('base64').replace(/.{60}/g, '$&\n')
+  return { ...contentEntry(urls, repo, ref, entry), type: 'file', encoding: 'base64', content: base64 && !base64.endsWith('\n') ? `${base64}\n` : base64 }
+}
+
+/** What `PUT`/`DELETE …/contents/{path}` answer: the file written (null when deleted) and the commit. */
+export function fileCommit(urls: Urls, repo: Repo, branch: string, entry: TreeEntry | null, c: CommitInfo): Json {
+  const { api, html } = repoUrls(urls, repo)
+  return {
+    content: entry ? contentEntry(urls, repo, branch, entry) : null,
+    commit: {
+      sha: c.sha,
+      node_id: Buffer.from(`06:Commit${repo.id}:${c.sha}`).toString('base64'),
+      url: `${api}/git/commits/${c.sha}`,
+      html_url: `${html}/commit/${c.sha}`,
+      author: { name: c.author.name, email: c.author.email, date: isoUtc(c.author.date) },
+      committer: { name: c.committer.name, email: c.committer.email, date: isoUtc(c.committer.date) },
+      message: c.message,
+      tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
+      parents: c.parents.map((sha) => ({ sha, url: `${api}/git/commits/${sha}`, html_url: `${html}/commit/${sha}` })),
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    },
   }
 }

@@ -25,6 +25,8 @@ export interface SeedRepo {
   /** Default `main` for a new repository, else the branch its HEAD names. */
   defaultBranch?: string
   description?: string
+  /** No commits at all, as `POST /user/repos` without `auto_init` makes it; `files` and `branches` are ignored. */
+  empty?: boolean
   /** Files of the first commit on the default branch; default a README.md. Ignored with `source`. */
   files?: Record<string, string>
   /** More branches, each one commit on top of the default branch adding or changing these files. Ignored with `source`. */
@@ -329,7 +331,7 @@ export class GitHubState {
       } else {
         const branch = seed.defaultBranch ?? 'main'
         await initBare(dir, branch)
-        await seedHistory(dir, branch, seed.files ?? { 'README.md': `# ${seed.name}\n` }, seed.branches ?? {})
+        if (!seed.empty) await seedHistory(dir, branch, seed.files ?? { 'README.md': `# ${seed.name}\n` }, seed.branches ?? {})
       }
     }
     // A cloned or reused repository keeps its own default branch unless the seed names one.

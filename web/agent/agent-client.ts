@@ -2,6 +2,7 @@ import type { AgentApi, AgentEvent, AgentStart, ReviewFile } from '../../shared/
 import { AppError } from '../../shared/errors'
 import type { ProviderConfig } from '../../shared/models'
 import { createRpcClient, type RpcClient } from '../../shared/rpc'
+import type { WorkflowJobOutcome, WorkflowJobProgress, WorkflowJobStart } from '../../shared/workflow/types'
 
 type RunResult = AgentApi['run']['result']
 
@@ -13,6 +14,8 @@ export interface AgentClient {
   /** Asks the run to stop; its `run` promise then resolves with reason `user`. */
   stop(runId: string): Promise<void>
   review(runId: string): Promise<ReviewFile[]>
+  /** Runs a claimed workflow job; `stop(job.run.id)` releases it back to the queue. */
+  workflow(start: WorkflowJobStart, onProgress: (event: WorkflowJobProgress) => void): Promise<WorkflowJobOutcome>
   accept(runId: string, paths: string[]): Promise<string[]>
   discard(runId: string): Promise<void>
   dispose(): void
@@ -41,6 +44,7 @@ export function createAgentClient(): AgentClient {
   return {
     models: (provider) => start().rpc.call('models', { provider }, { timeoutMs: 30_000 }),
     run: (params, onEvent) => start().rpc.call('run', params, { onProgress: onEvent, timeoutMs: 0 }),
+    workflow: (params, onProgress) => start().rpc.call('workflow', params, { onProgress, timeoutMs: 0 }),
     stop: async (runId) => void (await started?.rpc.call('stop', { runId })),
     review: async (runId) => (await start().rpc.call('review', { runId }, { timeoutMs: 60_000 })).files,
     accept: async (runId, paths) => (await start().rpc.call('accept', { runId, paths }, { timeoutMs: 120_000 })).applied,

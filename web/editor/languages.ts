@@ -92,19 +92,34 @@ function describe(path: string): LanguageDescription | null {
   return LanguageDescription.matchFilename(LANGUAGES, name) ?? LanguageDescription.matchFilename(LANGUAGES, name.toLowerCase())
 }
 
+/** A workflow file's repository-relative path (`.coder/workflows/x.yml`) for its workspace path, else null. */
+function workflowFile(path: string): string | null {
+  const m = /^\/workspace\/(\.coder\/workflows\/[^/]+\.(?:ya?ml|json))$/.exec(path)
+  return m ? m[1]! : null
+}
+
+// Workflow files also get the workflow linter and key completion: its own chunk (it brings the parser).
+let workflowHelp: typeof import('./workflow-lint') | null = null
+const loadWorkflowHelp = async () => (workflowHelp ??= await import('./workflow-lint'))
+
 /**
  * The language extension for a file, by its name (extension or well-known file name, any
- * directory). Resolves to null for a file it does not know; rejects only when the language's
- * chunk fails to load, and a later call tries again.
+ * directory), with the workflow linter for workflow files. Resolves to null for a file it does not
+ * know; rejects only when the language's chunk fails to load, and a later call tries again.
  */
 export async function loadLanguage(path: string): Promise<Extension | null> {
   const description = describe(path)
-  return description ? description.load() : null
+  const workflow = workflowFile(path)
+  if (!workflow) return description ? description.load() : null
+  const [language, help] = await Promise.all([description ? description.load() : null, loadWorkflowHelp()])
+  return [language ?? [], help.workflowExtensions(workflow)]
 }
 
 /** The language for `path` if its chunk has already loaded, `undefined` while it still has to load, null for no language. */
 export function loadedLanguage(path: string): Extension | null | undefined {
   const description = describe(path)
+  const workflow = workflowFile(path)
+  if (workflow) return description?.support && workflowHelp ? [description.support, workflowHelp.workflowExtensions(workflow)] : undefined
   if (!description) return null
   return description.support ?? undefined
 }

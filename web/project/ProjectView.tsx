@@ -23,6 +23,8 @@ import type { PaletteMode } from './Palette'
 import { createSession } from './session'
 import { StatusBar } from './StatusBar'
 import type { TestController } from './test-controller'
+import type { TabRunner } from '../workflows/tab-runner'
+import type { FileSpot } from '../workflows/WorkflowsPage'
 
 /** The sidebar's views, as the activity bar lists them (clicking the open one hides the sidebar). */
 const VIEWS = [
@@ -41,6 +43,7 @@ const TestsPanel = lazy(() => import('./TestsPanel').then((m) => ({ default: m.T
 const PreviewPane = lazy(() => import('./PreviewPane').then((m) => ({ default: m.PreviewPane })))
 const AgentPanel = lazy(() => import('../agent/AgentPanel').then((m) => ({ default: m.AgentPanel })))
 const Terminals = lazy(() => import('../terminal').then((m) => ({ default: m.Terminals })))
+const TemplatesDialog = lazy(() => import('../workflows/TemplatesDialog').then((m) => ({ default: m.TemplatesDialog })))
 
 /** How a file runs in the terminal (`rel`: its path as typed there), or null when it does not. */
 function runLineFor(rel: string): string | null {
@@ -65,6 +68,13 @@ interface ProjectViewProps {
   openRuns?(project: string): void
   openSettings(): void
   account: Account
+  /** A file to open once the workbench is restored (a link from the workflows page), at a spot. */
+  openFile?: FileSpot
+  /** Opens the Workflows page of this project. */
+  openWorkflows?(): void
+  openWorkflowRun?(id: string): void
+  /** The tab's workflow runner, for the status bar. */
+  tabRunner?: TabRunner
 }
 
 /** One project: opens it in the workspace (or offers to take it over), then shows the workbench. */
@@ -117,6 +127,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
   })
   const { layout, update } = createLayout(props.projectId)
   const [palette, setPalette] = createSignal<PaletteMode | null>(null)
+  const [templates, setTemplates] = createSignal(false)
   // The git panel mounts the first time it is shown (it reads branches and history), then stays.
   const [gitMounted, setGitMounted] = createSignal(false)
   createEffect(() => layout().sidebarVisible && layout().sidebar === 'git' && setGitMounted(true))
@@ -250,6 +261,8 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     { id: 'download', title: 'File: Download Project as .zip', run: () => download() },
     { id: 'projects', title: 'Go to Projects', run: () => props.back() },
     { id: 'runs', title: 'Agent: Show Runs', run: () => props.openRuns?.(model.info()?.name ?? props.projectId) },
+    { id: 'workflows', title: 'Workflows: Open', run: () => props.openWorkflows?.() },
+    { id: 'workflowTemplate', title: 'Workflows: New from Template…', run: () => setTemplates(true) },
   ]
 
   async function runAllTests() {
@@ -327,6 +340,8 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     document.addEventListener('visibilitychange', onVisibility)
     void session.restore().finally(() => {
       model.start()
+      const spot = props.openFile
+      if (spot) void session.open(`/workspace/${spot.path.replace(/^\/+/, '')}`, spot.line ? { line: spot.line, column: spot.column } : undefined)
       // Warm the runtime once the IDE has settled (as the service worker waits): it starts its workers,
       // copies the files and starts esbuild, so the first run is quick, without slowing the opening.
       const warm = () => void getRuntime().warm().catch((e: unknown) => console.warn('runtime: could not warm up', e))
@@ -360,6 +375,9 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
         <button type="button" class="small" title={`Show All Commands (${keyLabel('Mod-Shift-p')})`} onClick={() => setPalette('commands')}>Commands…</button>
         <Show when={props.openRuns}>
           <button type="button" class="small" title="This project's agent runs: their events, patches, test reports and cost" onClick={() => props.openRuns!(model.info()?.name ?? props.projectId)}>Runs</button>
+        </Show>
+        <Show when={props.openWorkflows}>
+          <button type="button" class="small" title="This project's workflows (.coder/workflows): triggers, runs, Run now" onClick={() => props.openWorkflows!()}>Workflows</button>
         </Show>
         <AccountMenu account={props.account} />
       </header>
@@ -466,7 +484,12 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
         onChanges={() => showSidebar('git')}
         tests={tests() && tests()!.phase() !== 'idle' ? { passed: tests()!.counts().passed, failed: tests()!.counts().failed, running: tests()!.phase() === 'running' } : null}
         onTests={() => showSidebar('tests')}
+        tabRunner={props.tabRunner}
+        openWorkflowRun={props.openWorkflowRun}
       />
+      <Show when={templates()}>
+        <TemplatesDialog client={props.client} projectId={props.projectId} close={() => setTemplates(false)} created={(path) => void session.open(`/workspace/${path}`)} />
+      </Show>
       <Show when={palette()}>
         {(mode) => <Palette model={model} mode={mode()} commands={commands} onOpenFile={(path) => void session.open(path)} close={() => (setPalette(null), session.editor()?.focus())} />}
       </Show>

@@ -1,6 +1,8 @@
 import { For, Show, createSignal, onCleanup } from 'solid-js'
 import { formatBytes } from '../format'
 import type { ProjectModel } from './model'
+import { RunnerIndicator } from '../workflows/RunnerIndicator'
+import type { TabRunner } from '../workflows/tab-runner'
 
 /** Branch, number of changes, the last test run, online/offline, storage used and background tasks, along the bottom. */
 export function StatusBar(props: {
@@ -10,6 +12,9 @@ export function StatusBar(props: {
   /** The last test run's outcome, once there is one. */
   tests?: { passed: number; failed: number; running: boolean } | null
   onTests?(): void
+  /** The tab's workflow runner, shown with its switch and the job it runs. */
+  tabRunner?: TabRunner
+  openWorkflowRun?(id: string): void
 }) {
   const [online, setOnline] = createSignal(navigator.onLine)
   const [usage, setUsage] = createSignal<number | null>(null)
@@ -52,6 +57,7 @@ export function StatusBar(props: {
         )}
       </For>
       <span class="spacer" />
+      <Show when={props.tabRunner}>{(runner) => <RunnerIndicator runner={runner()} openRun={(id) => props.openWorkflowRun?.(id)} />}</Show>
       <span class="item storage" title="Storage used by Coder in this browser">
         {usage() === null ? '' : `${formatBytes(usage()!)} stored`}
       </span>

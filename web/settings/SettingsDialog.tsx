@@ -5,6 +5,7 @@ import { Modal } from '../ui/Modal'
 
 // Loaded with the dialog, not with the app: it brings the model providers.
 const ModelsSection = lazy(() => import('./ModelsSection').then((m) => ({ default: m.ModelsSection })))
+const RunnersSection = lazy(() => import('./RunnersSection').then((m) => ({ default: m.RunnersSection })))
 
 /** Author, theme, font size, tab size, packages and models (stored in this browser). */
 export function SettingsDialog(props: { settings: Settings; save: (s: Settings) => void; close: () => void; models?: ModelsSectionOptions }) {
@@ -79,6 +80,9 @@ export function SettingsDialog(props: { settings: Settings; save: (s: Settings) 
         </label>
         <Suspense>
           <ModelsSection {...props.models} register={(handle) => (models = handle)} />
+        </Suspense>
+        <Suspense>
+          <RunnersSection />
         </Suspense>
         {error() && <p class="error" role="alert">{error()}</p>}
         <div class="actions">

@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors'
-import { createNamespace, type FileService } from '../../../shared/namespace'
+import { createNamespace, mkdirp, type FileService } from '../../../shared/namespace'
 import type { ProjectInfo, WorkspaceApi, WorkspaceEvent } from '../../../shared/protocol'
 import type { Handlers, RpcClient } from '../../../shared/rpc'
 import { openRepo } from '../../git/repo'
@@ -29,7 +29,11 @@ export async function createAgentProject(info: ProjectInfo, lower: FileService, 
   const overlay = await createOverlay({ lower, upper: createMemoryService() })
   // Each granted capability is a file in the read-only /cap (what it allows, never a secret: tokens stay at the edge).
   const cap = createMemoryService()
-  for (const [name, text] of Object.entries(caps)) await cap.writeFile(`/${name}`, new TextEncoder().encode(text))
+  for (const [name, text] of Object.entries(caps)) {
+    // Nested names (`secrets/NPM_TOKEN`) get their directories.
+    if (name.includes('/')) await mkdirp(cap, `/${name.slice(0, name.lastIndexOf('/'))}`)
+    await cap.writeFile(`/${name}`, new TextEncoder().encode(text))
+  }
   const namespace = createNamespace([
     { path: '/workspace', service: overlay },
     { path: '/task', service: createMemoryService() },

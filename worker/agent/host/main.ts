@@ -16,6 +16,7 @@ import { acceptFiles, reviewFiles } from './review'
 import { createRunRecorder, latestTestReport, RUN_ARTIFACTS } from './run-record'
 import { runTask } from './run-task'
 import { createAgentRuntime } from './runtime'
+import { runWorkflowJob } from './workflow-job'
 import { createWorkspaceFiles } from './workspace-files'
 
 const scope = self as unknown as DedicatedWorkerGlobalScope
@@ -102,6 +103,25 @@ scope.addEventListener(
         } catch (error) {
           void recorder.finish({ error: (error as Error)?.message ?? String(error) })
           throw error
+        } finally {
+          running.delete(runId)
+        }
+      },
+      async workflow(start, { signal, progress }) {
+        const runId = start.job.run.id
+        const controller = new AbortController()
+        signal.addEventListener('abort', () => controller.abort(), { once: true })
+        running.set(runId, controller)
+        try {
+          await link.ready
+          return await runWorkflowJob(start, {
+            link,
+            origin: scope.location.origin,
+            provider: await providerFor(undefined),
+            createRuntime: (view) => createAgentRuntime(view, scope.location.origin),
+            signal: controller.signal,
+            progress,
+          })
         } finally {
           running.delete(runId)
         }

@@ -62,6 +62,8 @@ export interface TaskDeps {
   origin?: string
   /** Where the run's artifacts go (its record at the edge). */
   recorder?: Pick<RunRecorder, 'artifact'>
+  /** False: leave the finished run's changes uncommitted in the overlay (a workflow commits them in its `pull_request` step). Default true. */
+  commit?: boolean
 }
 
 /**
@@ -116,7 +118,7 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
     emit,
     // The golden rule held (the finish tool checked the tests): commit on the run's own branch.
     onFinished: async (summary, usage) => {
-      if (!deps.runtime) return
+      if (!deps.runtime || deps.commit === false) return
       const files = await changedFiles(deps.agent.overlay)
       const message = commitMessage(summary, start.task, runId, verdict)
       const author = start.author?.name && start.author.email ? start.author : AGENT_AUTHOR

@@ -1,0 +1,217 @@
+import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { startGitHubStandIn, type GitHubStandIn } from '../standins/github'
+import { startModelStandIn, type ModelStandIn } from '../standins/models'
+import { connectBrowser } from './support/browser'
+import { startEdgeServer, type EdgeServer } from './support/edge-server'
+
+// Workflows end to end: the GitHub stand-in labels an issue → a signed webhook reaches the edge,
+// which queues a run of the repository's `.coder/workflows/fix.yml` → the headless runner
+// (`npx coder-runner`, the IDE's own code in headless Chromium) claims it, the agent fixes the
+// bug with the scripted model, the tests pass, a pull request and a comment appear on the
+// stand-in → the same run is visible step by step in the IDE's run view.
+// Never execFileSync here: the stand-in answers from this process, so a blocked event loop deadlocks git.
+const git = async (...args: string[]) => (await promisify(execFile)('git', args, { encoding: 'utf8' })).stdout
+const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+let browser: Browser
+let github: GitHubStandIn
+let models: ModelStandIn
+let edge: EdgeServer
+const root = mkdtempSync(join(tmpdir(), 'coder-workflows-'))
+const ownerToken = 'ghp_e2e_workflow_owner_token_000000000000'
+const webhookSecret = 'e2e-webhook-secret'
+
+const WORKFLOW = `name: Fix labeled issues
+on:
+  issues:
+    types: [labeled]
+    labels: [coder]
+model: e2e-model
+budget:
+  max_credits: 1
+policies:
+  write_paths: [src/]
+  required_checks: [tests]
+steps:
+  - id: fix
+    name: Fix the issue
+    agent:
+      instructions: "Fix issue #\${{ trigger.issue.number }}: \${{ trigger.issue.title }}"
+  - id: tests
+    name: Run the tests
+    test: true
+  - id: pr
+    name: Open a pull request
+    pull_request:
+      title: "Fix #\${{ trigger.issue.number }}: \${{ trigger.issue.title }}"
+      body: "Fixes #\${{ trigger.issue.number }}"
+      labels: [coder]
+  - name: Say where
+    comment:
+      body: "Opened \${{ steps.pr.outputs.url }}"
+`
+
+beforeAll(async () => {
+  ;[browser, github, models] = await Promise.all([
+    connectBrowser(),
+    startGitHubStandIn({
+      users: [{ login: 'ada', name: 'Ada Lovelace', email: 'ada@example.com' }],
+      repos: [
+        {
+          owner: 'ada',
+          name: 'calc',
+          private: true,
+          files: {
+            'package.json': '{\n  "name": "calc",\n  "scripts": { "test": "node --test" }\n}\n',
+            'src/add.js': 'exports.add = (a, b) => a - b\n',
+            'test/add.test.js': "const test = require('node:test')\nconst assert = require('node:assert')\nconst { add } = require('../src/add.js')\n\ntest('adds', () => assert.strictEqual(add(2, 3), 5))\n",
+            '.coder/workflows/fix.yml': WORKFLOW,
+          },
+        },
+      ],
+      tokens: [{ token: ownerToken, login: 'ada' }],
+    }),
+    startModelStandIn({
+      keys: ['sk-model-e2e'],
+      scripts: [
+        { name: 'read', match: { turn: 0 }, reply: { toolCalls: [{ name: 'read_file', arguments: { path: 'src/add.js' } }], usage: { output: 20 } } },
+        { name: 'edit', match: { turn: 1 }, reply: { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/add.js', search: 'a - b', replace: 'a + b' } }], usage: { output: 30 } } },
+        { name: 'finish', match: { turn: 2 }, reply: { toolCalls: [{ name: 'finish', arguments: { summary: 'add() now adds' } }], usage: { output: 20 } } },
+      ],
+    }),
+  ])
+  edge = await startEdgeServer({
+    vars: {
+      GITHUB_WEB_URL: github.url,
+      GITHUB_API_URL: github.apiUrl,
+      GITHUB_CLIENT_ID: 'workflow-client',
+      STARTER_CREDITS: '5',
+      MODEL_UPSTREAMS: JSON.stringify([{ name: 'e2e', format: 'openai', baseUrl: models.openaiBaseUrl, models: ['e2e-*'] }]),
+      MODEL_PRICES: JSON.stringify({ 'e2e-model': { input: 2, output: 8 } }),
+    },
+    secrets: {
+      GITHUB_CLIENT_SECRET: 'workflow-secret',
+      GITHUB_WEBHOOK_SECRET: webhookSecret,
+      TOKEN_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64'),
+      MODEL_KEYS: JSON.stringify({ e2e: 'sk-model-e2e' }),
+    },
+  })
+  github.state.addOAuthApp({ clientId: 'workflow-client', clientSecret: 'workflow-secret', name: 'Coder (workflows)', redirectUri: `${edge.url}/api/auth/github/callback` })
+  github.state.webhooks.push({ url: `${edge.url}/api/github/webhook`, secret: webhookSecret })
+}, 180_000)
+
+afterAll(async () => {
+  await edge?.stop()
+  await github?.close()
+  await models?.close()
+  await browser?.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+async function api<T>(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  return page.evaluate(
+    async ([m, p, b]) => {
+      const res = await fetch(p, { method: m, headers: b === undefined ? {} : { 'content-type': 'application/json' }, body: b === undefined ? undefined : JSON.stringify(b) })
+      return { status: res.status, body: res.status === 204 ? null : await res.json().catch(() => null) }
+    },
+    [method, path, body] as const,
+  ) as Promise<{ status: number; body: T }>
+}
+
+const gh = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const res = await fetch(`${github.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return (await res.json()) as T
+}
+
+/** Runs `npx coder-runner … --once` (the package's bin) and resolves with its exit code and output. */
+function runHeadlessRunner(token: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts/coder-runner.mjs'), '--edge', edge.url, '--token', token, '--name', 'e2e-runner', '--once'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGTERM'), 240_000)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
+}
+
+describe('workflows', () => {
+  it('a labeled issue runs the repository’s workflow on the headless runner and ends in a pull request, step by step in the run view', { timeout: 420_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    await page.goto(edge.url)
+    await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('dialog', { name: 'Sign in' }).getByRole('button', { name: 'Continue with GitHub' }).click()
+    await page.getByRole('button', { name: 'Authorize Coder (workflows)' }).click()
+    await page.waitForURL(`${edge.url}/`)
+
+    // Connect the repository for workflows: the edge reads its workflow files from the default branch.
+    const connected = await api<{ workflows: Array<{ path: string }> }>(page, 'POST', '/api/workflows/repos', { repo: 'ada/calc' })
+    expect(connected.status).toBeLessThan(300)
+    const listed = await api<{ workflows: Array<{ path: string; name: string; problems: unknown }> }>(page, 'GET', '/api/workflows/repos/ada/calc/workflows')
+    expect(listed.body.workflows).toEqual([expect.objectContaining({ path: '.coder/workflows/fix.yml', name: 'Fix labeled issues' })])
+
+    // A runner token (the IDE's Settings → Runners does the same), and the headless runner with it.
+    const created = await api<{ token: string }>(page, 'POST', '/api/runners/tokens', { name: 'e2e runner' })
+    expect(created.status).toBe(201)
+    const runner = runHeadlessRunner(created.body.token)
+
+    // Someone labels an issue `coder` on GitHub.
+    const issue = await gh<{ number: number }>('POST', '/repos/ada/calc/issues', { title: 'add() subtracts', body: 'add(2, 3) should be 5' })
+    await gh('POST', `/repos/ada/calc/issues/${issue.number}/labels`, { labels: ['coder'] })
+    await github.deliveriesSettled()
+    const delivery = github.state.deliveries.find((d) => d.event === 'issues' && d.action === 'labeled')
+    expect(delivery?.status).toBe(202)
+
+    const { code, output } = await runner
+    expect(output).toMatch(/succeeded/)
+    expect(code, output).toBe(0)
+
+    // The pull request on GitHub: from the workflow's branch, with the fix, labeled, and the issue's comment pointing at it.
+    const pulls = await gh<Array<{ number: number; html_url: string; title: string; body: string; head: { ref: string }; base: { ref: string }; labels: Array<{ name: string }> }>>('GET', '/repos/ada/calc/pulls')
+    expect(pulls).toHaveLength(1)
+    expect(pulls[0]).toMatchObject({ title: `Fix #${issue.number}: add() subtracts`, base: { ref: 'main' }, labels: [{ name: 'coder' }] })
+    expect(pulls[0]!.head.ref).toMatch(/^coder\/wf-fix-labeled-issues-[0-9a-f]{8}$/)
+    expect(pulls[0]!.body).toContain(`Fixes #${issue.number}`)
+    const clone = join(root, 'check')
+    await git('clone', '-q', '-b', pulls[0]!.head.ref, `http://x-access-token:${ownerToken}@${new URL(github.gitUrl).host}/ada/calc.git`, clone)
+    expect(await git('-C', clone, 'show', 'HEAD:src/add.js')).toBe('exports.add = (a, b) => a + b\n')
+    const comments = await gh<Array<{ body: string }>>('GET', `/repos/ada/calc/issues/${issue.number}/comments`)
+    expect(comments.map((c) => c.body)).toContain(`Opened ${pulls[0]!.html_url}`)
+
+    // The run at the edge: every step succeeded, its trace names the runner, the PR is an artifact.
+    const runs = await api<{ runs: Array<{ id: string; status: string }> }>(page, 'GET', '/api/workflows/repos/ada/calc/runs')
+    expect(runs.body.runs).toEqual([expect.objectContaining({ status: 'succeeded' })])
+    const runId = runs.body.runs[0]!.id
+    const run = await api<{ steps: Array<{ name: string; status: string }>; trace: Array<{ type: string; by: string }>; trigger: { summary: string } }>(page, 'GET', `/api/workflows/runs/${runId}`)
+    expect(run.body.steps.map((s) => [s.name, s.status])).toEqual([
+      ['Fix the issue', 'succeeded'],
+      ['Run the tests', 'succeeded'],
+      ['Open a pull request', 'succeeded'],
+      ['Say where', 'succeeded'],
+    ])
+    expect(run.body.trace).toContainEqual(expect.objectContaining({ type: 'claimed', by: 'runner:e2e-runner' }))
+
+    // The same run in the IDE's run view, step by step, with the pull request's link.
+    await page.goto(`${edge.url}/workflows/runs/${runId}`)
+    const timeline = page.getByRole('list', { name: 'Steps' })
+    await expect.poll(() => timeline.getByRole('listitem').count(), { timeout: 30_000 }).toBe(4)
+    await expect.poll(() => timeline.textContent()).toMatch(/Fix the issue[\s\S]*Run the tests[\s\S]*Open a pull request[\s\S]*Say where/)
+    expect(await timeline.locator('[data-status]').evaluateAll((items) => items.map((i) => i.getAttribute('data-status')))).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded'])
+    await timeline.getByRole('button', { name: /Open a pull request/ }).click()
+    expect(await timeline.getByRole('link', { name: `#${pulls[0]!.number}` }).getAttribute('href')).toBe(pulls[0]!.html_url)
+    await timeline.getByRole('button', { name: /Fix the issue/ }).click()
+    await expect.poll(() => page.getByLabel('Log of Fix the issue').textContent()).toContain('edit_file')
+    await context.close()
+  })
+})
