@@ -59,7 +59,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   await context.addInitScript(() => localStorage.setItem('coder.settings', JSON.stringify({ author: { name: 'Ada Lovelace', email: 'ada@example.com' } })))
   page = await context.newPage()
-  page.on('pageerror', (e) => console.log('[pageerror]', e.message, e.stack))
+  page.on('pageerror', (e) => console.log('[pageerror]', e.message))
   // Sign in with GitHub and import the repository from the list of the user's repositories.
   await page.goto(edge.url)
   await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()

@@ -57,6 +57,41 @@ steps:
       body: "Opened \${{ steps.pr.outputs.url }}"
 `
 
+// Run now from the IDE, run by the tab; the pull request waits for a person's approval.
+const NOTE_WORKFLOW = `name: Add a note
+on:
+  manual:
+    inputs:
+      note: { type: string, required: true, description: What to write down }
+policies:
+  write_paths: [notes/]
+  required_checks: [tests]
+  approval_before_push: true
+steps:
+  - id: write
+    name: Write the note
+    run: mkdir -p notes && echo "\${{ inputs.note }}" > notes/today.txt
+  - id: tests
+    name: Run the tests
+    test: true
+  - id: pr
+    name: Propose it
+    pull_request:
+      title: "Note: \${{ inputs.note }}"
+`
+
+// A step that writes outside the workflow's allowed directories fails.
+const STRAY_WORKFLOW = `name: Stray write
+on: { manual: {} }
+policies:
+  write_paths: [notes/]
+steps:
+  - id: stray
+    name: Write outside notes
+    run: echo oops > README.md
+  - pull_request: { title: never }
+`
+
 beforeAll(async () => {
   ;[browser, github, models] = await Promise.all([
     connectBrowser(),
@@ -72,6 +107,17 @@ beforeAll(async () => {
             'src/add.js': 'exports.add = (a, b) => a - b\n',
             'test/add.test.js': "const test = require('node:test')\nconst assert = require('node:assert')\nconst { add } = require('../src/add.js')\n\ntest('adds', () => assert.strictEqual(add(2, 3), 5))\n",
             '.coder/workflows/fix.yml': WORKFLOW,
+          },
+        },
+        {
+          owner: 'ada',
+          name: 'notes',
+          private: true,
+          files: {
+            'package.json': '{\n  "name": "notes",\n  "scripts": { "test": "node --test" }\n}\n',
+            'test/ok.test.js': "const test = require('node:test')\n\ntest('ok', () => {})\n",
+            '.coder/workflows/note.yml': NOTE_WORKFLOW,
+            '.coder/workflows/stray.yml': STRAY_WORKFLOW,
           },
         },
       ],
@@ -212,6 +258,63 @@ describe('workflows', () => {
     expect(await timeline.getByRole('link', { name: `#${pulls[0]!.number}` }).getAttribute('href')).toBe(pulls[0]!.html_url)
     await timeline.getByRole('button', { name: /Fix the issue/ }).click()
     await expect.poll(() => page.getByLabel('Log of Fix the issue').textContent()).toContain('edit_file')
+    await context.close()
+  })
+  it('Run now in the IDE queues a run this tab runs; the pull request waits for approval in the run view; a write outside the allowed directories fails its step', { timeout: 420_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    await page.goto(edge.url)
+    await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('dialog', { name: 'Sign in' }).getByRole('button', { name: 'Continue with GitHub' }).click()
+    await page.getByRole('button', { name: 'Authorize Coder (workflows)' }).click()
+    await page.waitForURL(`${edge.url}/`)
+    expect((await api(page, 'POST', '/api/workflows/repos', { repo: 'ada/notes' })).status).toBeLessThan(300)
+    await page.getByText('Your GitHub repositories').click()
+    await page.getByRole('button', { name: 'Import ada/notes' }).click()
+    await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
+    await expect.poll(() => page.locator('.project-name').textContent(), { timeout: 60_000 }).toBe('notes')
+
+    // This tab runs workflow jobs.
+    await page.getByLabel('Run workflow jobs in this tab').check()
+
+    // Workflows page → Run now, with the note as input.
+    await page.keyboard.press('Control+Shift+P')
+    await page.getByLabel('Type a command').fill('>Workflows: Open')
+    await page.getByRole('option', { name: /^Workflows: Open/ }).click()
+    await page.getByRole('button', { name: 'Run Add a note now' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Run Add a note' })
+    await dialog.getByLabel(/note/).fill('buy "milk"; and $(eggs)')
+    await dialog.getByRole('button', { name: 'Run' }).click()
+    await page.waitForURL(/\/workflows\/runs\/[\w-]+$/)
+    const runId = /\/workflows\/runs\/([\w-]+)$/.exec(page.url())![1]!
+
+    // The tab claims it; the pull request step waits for a person.
+    const timeline = page.getByRole('list', { name: 'Steps' })
+    const statuses = () => timeline.locator('[data-status]').evaluateAll((items) => items.map((i) => i.getAttribute('data-status')))
+    await expect.poll(statuses, { timeout: 180_000 }).toEqual(['succeeded', 'succeeded', 'waiting'])
+    expect(await gh<unknown[]>('GET', '/repos/ada/notes/pulls')).toEqual([])
+    await page.getByRole('group', { name: 'Approve Propose it' }).getByRole('button', { name: 'Approve' }).click()
+
+    // Approved: a runner (this tab again) resumes at the pull request, with the note the first claim wrote.
+    await expect.poll(statuses, { timeout: 180_000 }).toEqual(['succeeded', 'succeeded', 'succeeded'])
+    const pulls = await gh<Array<{ title: string; head: { ref: string } }>>('GET', '/repos/ada/notes/pulls')
+    expect(pulls.map((p) => p.title)).toEqual(['Note: buy "milk"; and $(eggs)'])
+    const clone = join(root, 'notes')
+    await git('clone', '-q', '-b', pulls[0]!.head.ref, `http://x-access-token:${ownerToken}@${new URL(github.gitUrl).host}/ada/notes.git`, clone)
+    expect(await git('-C', clone, 'show', 'HEAD:notes/today.txt')).toBe('buy "milk"; and $(eggs)\n')
+    const run = await api<{ status: string; trace: Array<{ type: string; by: string }> }>(page, 'GET', `/api/workflows/runs/${runId}`)
+    expect(run.body.status).toBe('succeeded')
+    expect(run.body.trace.map((t) => t.type)).toEqual(expect.arrayContaining(['approval-requested', 'approved']))
+    expect(run.body.trace.filter((t) => t.type === 'claimed')).toHaveLength(2)
+
+    // A workflow that writes outside notes/ fails that step, and opens nothing.
+    const stray = await api<{ run: { id: string } }>(page, 'POST', '/api/workflows/repos/ada/notes/runs', { path: '.coder/workflows/stray.yml' })
+    expect(stray.status).toBe(201)
+    await page.goto(`${edge.url}/workflows/runs/${stray.body.run.id}`)
+    await expect.poll(statuses, { timeout: 180_000 }).toEqual(['failed', 'pending'])
+    await timeline.getByRole('button', { name: /Write outside notes/ }).click()
+    await expect.poll(() => timeline.textContent()).toContain('Wrote outside the directories this workflow may change (notes/): README.md')
+    expect(await gh<unknown[]>('GET', '/repos/ada/notes/pulls')).toHaveLength(1)
     await context.close()
   })
 })
