@@ -118,6 +118,7 @@ beforeAll(async () => {
             'test/ok.test.js': "const test = require('node:test')\n\ntest('ok', () => {})\n",
             '.coder/workflows/note.yml': NOTE_WORKFLOW,
             '.coder/workflows/stray.yml': STRAY_WORKFLOW,
+            '.coder/workflows/slow.yml': 'name: Slow\non: { manual: {} }\nsteps:\n  - name: Wait a while\n    run: sleep 120\n',
           },
         },
       ],
@@ -260,7 +261,7 @@ describe('workflows', () => {
     await expect.poll(() => page.getByLabel('Log of Fix the issue').textContent()).toContain('edit_file')
     await context.close()
   })
-  it('Run now in the IDE queues a run this tab runs; the pull request waits for approval in the run view; a write outside the allowed directories fails its step', { timeout: 420_000 }, async () => {
+  it('Run now in the IDE queues a run this tab runs; the pull request waits for approval in the run view; a write outside the allowed directories fails its step; Stop in the status bar cancels the tab's job', { timeout: 420_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
     await page.goto(edge.url)
@@ -272,6 +273,7 @@ describe('workflows', () => {
     await page.getByText('Your GitHub repositories').click()
     await page.getByRole('button', { name: 'Import ada/notes' }).click()
     await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
+    const projectUrl = page.url()
     await expect.poll(() => page.locator('.project-name').textContent(), { timeout: 60_000 }).toBe('notes')
 
     // This tab runs workflow jobs.
@@ -315,6 +317,15 @@ describe('workflows', () => {
     await timeline.getByRole('button', { name: /Write outside notes/ }).click()
     await expect.poll(() => timeline.textContent()).toContain('Wrote outside the directories this workflow may change (notes/): README.md')
     expect(await gh<unknown[]>('GET', '/repos/ada/notes/pulls')).toHaveLength(1)
+
+    // While the tab runs a job, the status bar says which and where; Stop cancels the run.
+    const slow = await api<{ run: { id: string } }>(page, 'POST', '/api/workflows/repos/ada/notes/runs', { path: '.coder/workflows/slow.yml' })
+    await page.goto(projectUrl)
+    const running = page.getByRole('status').filter({ hasText: 'Running Slow · Wait a while' })
+    await running.waitFor({ timeout: 120_000 })
+    await running.getByRole('button', { name: 'Stop' }).click()
+    await expect.poll(async () => (await api<{ status: string }>(page, 'GET', `/api/workflows/runs/${slow.body.run.id}`)).body.status, { timeout: 30_000 }).toBe('cancelled')
+    await running.waitFor({ state: 'detached', timeout: 30_000 })
     await context.close()
   })
 })

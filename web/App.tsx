@@ -1,7 +1,7 @@
 import { ErrorBoundary, Match, Show, Switch, createEffect, createSignal, lazy, onCleanup, onMount } from 'solid-js'
 import { parseOpenLink, type OpenLink } from '../shared/links'
 import type { WorkspaceClient } from './workspace/client'
-import { createEffectiveTheme, createSettings } from './settings/settings'
+import { createEffectiveTheme, createSettings, packageEnv } from './settings/settings'
 
 // Each page is its own chunk: the projects page needs no editor, a project no projects page.
 const ProjectsPage = lazy(() => import('./projects/ProjectsPage').then((m) => ({ default: m.ProjectsPage })))
@@ -68,7 +68,7 @@ export function App(props: { client: WorkspaceClient }) {
   const theme = createEffectiveTheme(settings)
   const account = createAccount()
   // One workflow runner per tab, across pages: a job keeps running while the user moves around.
-  const tabRunner = createTabRunner()
+  const tabRunner = createTabRunner({ author: () => settings().author, env: () => packageEnv(settings()) })
   onCleanup(() => tabRunner.dispose())
   // The header's Workflows link shows the project last open, if any.
   const [lastProject, setLastProject] = createSignal<string | null>(null)

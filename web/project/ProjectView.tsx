@@ -4,7 +4,7 @@ import type { ProjectInfo } from '../../shared/protocol'
 import type { TaskProgress } from '../../shared/runtime'
 import { formatBytes } from '../format'
 import type { WorkspaceClient } from '../workspace/client'
-import type { Settings } from '../settings/settings'
+import { packageEnv, type Settings } from '../settings/settings'
 import { createDialogs } from '../ui/dialogs'
 import type { Account } from '../account/account'
 import type { AgentGrants } from '../../shared/agent'
@@ -164,13 +164,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
       onNotice: (message) => notify(message, 'info'),
     }))
   const getRuntime = () => getRuntimes().embedded
-  // npm reads its registry from npm_config_registry too: the setting reaches npm in the runtime that way.
-  // CODER_PACKAGE_PROXY: registries and indexes are fetched through the edge, which adds their tokens.
-  const registryEnv = (): Record<string, string> => ({
-    ...(props.settings.npmRegistry ? { npm_config_registry: props.settings.npmRegistry } : {}),
-    ...(props.settings.pythonIndex ? { PIP_INDEX_URL: props.settings.pythonIndex } : {}),
-    ...(props.settings.packagesThroughEdge ? { CODER_PACKAGE_PROXY: `${location.origin}/api/packages/` } : {}),
-  })
+  const registryEnv = () => packageEnv(props.settings)
   /** Long work inside a run (an install) as a status-bar task with a progress bar, until it reports its end. */
   const showTask = () => {
     let task: ReturnType<typeof model.startTask> | null = null

@@ -18,6 +18,19 @@ export interface Settings {
   packagesThroughEdge: boolean
 }
 
+/**
+ * The environment that carries the package settings into the runtime: npm reads its registry from
+ * npm_config_registry, pip its index from PIP_INDEX_URL; CODER_PACKAGE_PROXY sends registries and
+ * indexes through the edge, which adds their tokens.
+ */
+export function packageEnv(settings: Settings): Record<string, string> {
+  return {
+    ...(settings.npmRegistry ? { npm_config_registry: settings.npmRegistry } : {}),
+    ...(settings.pythonIndex ? { PIP_INDEX_URL: settings.pythonIndex } : {}),
+    ...(settings.packagesThroughEdge ? { CODER_PACKAGE_PROXY: `${location.origin}/api/packages/` } : {}),
+  }
+}
+
 const KEY = 'coder.settings'
 export const DEFAULT_SETTINGS: Settings = { author: { name: '', email: '' }, theme: 'system', fontSize: 13, tabSize: 2, webcontainer: false, npmRegistry: '', pythonIndex: '', packagesThroughEdge: true }
 

@@ -4,8 +4,8 @@ import './RunnerIndicator.css'
 
 /**
  * The tab's workflow runner in the status bar: a switch "Run workflow jobs in this tab" and, while
- * a job runs here, which workflow and step, a link to its run and Stop (the job goes back to the
- * queue for another runner). The last problem shows beside it.
+ * a job runs here, which workflow and step, a link to its run and Stop (which cancels the run).
+ * The last problem shows beside it.
  */
 export function RunnerIndicator(props: { runner: TabRunner; openRun(id: string): void }) {
   const state = () => props.runner.state()
@@ -21,7 +21,7 @@ export function RunnerIndicator(props: { runner: TabRunner; openRun(id: string):
             <a href={`/workflows/runs/${job.runId}`} title={`Open the run (${job.repo})`} onClick={(e) => (e.preventDefault(), props.openRun(job.runId))}>
               Running {job.workflowName} · {job.step}
             </a>
-            <button type="button" class="item" title="Stop the job here; it goes back to the queue" onClick={() => props.runner.stop()}>Stop</button>
+            <button type="button" class="item" title="Stop this workflow run (it is cancelled)" onClick={() => props.runner.stop()}>Stop</button>
           </span>
         )}
       </Show>

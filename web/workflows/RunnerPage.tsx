@@ -1,6 +1,6 @@
 import { For, Show, createSignal, onCleanup, onMount } from 'solid-js'
 import { createAgentClient } from '../agent/agent-client'
-import { createSettings } from '../settings/settings'
+import { createSettings, packageEnv } from '../settings/settings'
 import { runRunnerLoop, type RunnerActivity } from './runner-loop'
 
 declare global {
@@ -38,11 +38,7 @@ export function RunnerPage() {
       agent,
       once,
       signal: controller.signal,
-      env: () => ({
-        ...(settings().npmRegistry ? { npm_config_registry: settings().npmRegistry } : {}),
-        ...(settings().pythonIndex ? { PIP_INDEX_URL: settings().pythonIndex } : {}),
-        ...(settings().packagesThroughEdge ? { CODER_PACKAGE_PROXY: `${location.origin}/api/packages/` } : {}),
-      }),
+      env: () => packageEnv(settings()),
       author: () => settings().author,
       onActivity(a) {
         setActivity(a)
