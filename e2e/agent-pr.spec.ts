@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core'
 import { startGitHubStandIn, type GitHubStandIn } from '../standins/github'
 import { startModelStandIn, type ModelStandIn } from '../standins/models'
 import { connectBrowser } from './support/browser'
+import { signInWithGitHub } from './support/ide'
 import { startEdgeServer, type EdgeServer } from './support/edge-server'
 
 // MechaCoder end to end: a task on a GitHub repository (the stand-in) with a failing test becomes
@@ -78,11 +79,7 @@ describe('MechaCoder on GitHub', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     await context.addInitScript(() => localStorage.setItem('coder.settings', JSON.stringify({ author: { name: 'Ada Lovelace', email: 'ada@example.com' } })))
     const page = await context.newPage()
-    await page.goto(edge.url)
-    await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('dialog', { name: 'Sign in' }).getByRole('button', { name: 'Continue with GitHub' }).click()
-    await page.getByRole('button', { name: 'Authorize Coder (agent)' }).click()
-    await page.waitForURL(`${edge.url}/`)
+    await signInWithGitHub(page, edge.url, 'Coder (agent)')
     await page.getByText('Your GitHub repositories').click()
     await page.getByRole('button', { name: 'Import ada/calc' }).click()
     await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })

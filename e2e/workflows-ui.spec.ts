@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startGitHubStandIn, type GitHubStandIn } from '../standins/github'
 import { connectBrowser } from './support/browser'
+import { signInWithGitHub } from './support/ide'
 import { startEdgeServer, type EdgeServer } from './support/edge-server'
 
 // The workflows UI on the real edge (wrangler dev) with the GitHub stand-in: a GitHub project's
@@ -61,11 +62,7 @@ beforeAll(async () => {
   page = await context.newPage()
   page.on('pageerror', (e) => console.log('[pageerror]', e.message))
   // Sign in with GitHub and import the repository from the list of the user's repositories.
-  await page.goto(edge.url)
-  await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('dialog', { name: 'Sign in' }).getByRole('button', { name: 'Continue with GitHub' }).click()
-  await page.getByRole('button', { name: 'Authorize Coder (flows)' }).click()
-  await page.waitForURL(`${edge.url}/`)
+  await signInWithGitHub(page, edge.url, 'Coder (flows)')
   await page.getByText('Your GitHub repositories').click()
   await page.getByRole('button', { name: 'Import ada/flows' }).click()
   await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core'
 import { startGitHubStandIn, type GitHubStandIn } from '../standins/github'
 import { startModelStandIn, type ModelStandIn } from '../standins/models'
 import { connectBrowser } from './support/browser'
+import { signInWithGitHub } from './support/ide'
 import { startEdgeServer, type EdgeServer } from './support/edge-server'
 
 // Workflows end to end: the GitHub stand-in labels an issue → a signed webhook reaches the edge,
@@ -92,6 +93,17 @@ steps:
   - pull_request: { title: never }
 `
 
+// A granted secret reaches the command, is masked in its log, and cannot leave in a pull request.
+const LEAK_WORKFLOW = `name: Leak
+on: { manual: {} }
+policies: { write_paths: [notes/], secrets: [NOTE_TOKEN] }
+steps:
+  - name: Use the token
+    run: echo "token is $NOTE_TOKEN" && mkdir -p notes && echo "$NOTE_TOKEN" > notes/leak.txt
+  - name: Propose
+    pull_request: { title: leak }
+`
+
 beforeAll(async () => {
   ;[browser, github, models] = await Promise.all([
     connectBrowser(),
@@ -118,6 +130,7 @@ beforeAll(async () => {
             'test/ok.test.js': "const test = require('node:test')\n\ntest('ok', () => {})\n",
             '.coder/workflows/note.yml': NOTE_WORKFLOW,
             '.coder/workflows/stray.yml': STRAY_WORKFLOW,
+            '.coder/workflows/leak.yml': LEAK_WORKFLOW,
             '.coder/workflows/slow.yml': 'name: Slow\non: { manual: {} }\nsteps:\n  - name: Wait a while\n    run: sleep 120\n',
           },
         },
@@ -196,11 +209,7 @@ describe('workflows', () => {
   it('a labeled issue runs the repository’s workflow on the headless runner and ends in a pull request, step by step in the run view', { timeout: 420_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
-    await page.goto(edge.url)
-    await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('dialog', { name: 'Sign in' }).getByRole('button', { name: 'Continue with GitHub' }).click()
-    await page.getByRole('button', { name: 'Authorize Coder (workflows)' }).click()
-    await page.waitForURL(`${edge.url}/`)
+    await signInWithGitHub(page, edge.url, 'Coder (workflows)')
 
     // Connect the repository for workflows: the edge reads its workflow files from the default branch.
     const connected = await api<{ workflows: Array<{ path: string }> }>(page, 'POST', '/api/workflows/repos', { repo: 'ada/calc' })
@@ -261,14 +270,10 @@ describe('workflows', () => {
     await expect.poll(() => page.getByLabel('Log of Fix the issue').textContent()).toContain('edit_file')
     await context.close()
   })
-  it('Run now in the IDE queues a run this tab runs; the pull request waits for approval in the run view; a write outside the allowed directories fails its step; Stop in the status bar cancels the tab's job', { timeout: 420_000 }, async () => {
+  it('Run now in the IDE queues a run this tab runs; the pull request waits for approval in the run view; a write outside the allowed directories fails its step; a granted secret is masked and never pushed; Stop in the status bar cancels the tab’s job', { timeout: 420_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
-    await page.goto(edge.url)
-    await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('dialog', { name: 'Sign in' }).getByRole('button', { name: 'Continue with GitHub' }).click()
-    await page.getByRole('button', { name: 'Authorize Coder (workflows)' }).click()
-    await page.waitForURL(`${edge.url}/`)
+    await signInWithGitHub(page, edge.url, 'Coder (workflows)')
     expect((await api(page, 'POST', '/api/workflows/repos', { repo: 'ada/notes' })).status).toBeLessThan(300)
     await page.getByText('Your GitHub repositories').click()
     await page.getByRole('button', { name: 'Import ada/notes' }).click()
@@ -316,6 +321,25 @@ describe('workflows', () => {
     await expect.poll(statuses, { timeout: 180_000 }).toEqual(['failed', 'pending'])
     await timeline.getByRole('button', { name: /Write outside notes/ }).click()
     await expect.poll(() => timeline.textContent()).toContain('Wrote outside the directories this workflow may change (notes/): README.md')
+    expect(await gh<unknown[]>('GET', '/repos/ada/notes/pulls')).toHaveLength(1)
+
+    // A secret the policy grants: the command gets it, its log shows *** instead, and a file holding it is never pushed.
+    expect((await api(page, 'PUT', '/api/workflows/repos/ada/notes/secrets/NOTE_TOKEN', { value: 'sekrit-4711' })).status).toBeLessThan(300)
+    const leak = await api<{ run: { id: string } }>(page, 'POST', '/api/workflows/repos/ada/notes/runs', { path: '.coder/workflows/leak.yml' })
+    await expect.poll(async () => (await api<{ status: string }>(page, 'GET', `/api/workflows/runs/${leak.body.run.id}`)).body.status, { timeout: 180_000 }).toBe('failed')
+    const leaked = await api<{ steps: Array<{ status: string; error?: string }> }>(page, 'GET', `/api/workflows/runs/${leak.body.run.id}`)
+    expect(leaked.body.steps.map((st) => [st.status, st.error ?? ''])).toEqual([
+      ['succeeded', ''],
+      ['failed', expect.stringContaining('notes/leak.txt contains one of this run’s secrets')],
+    ])
+    await page.goto(`${edge.url}/workflows/runs/${leak.body.run.id}`)
+    await expect.poll(statuses).toEqual(['succeeded', 'failed'])
+    await timeline.getByRole('button', { name: /Use the token/ }).click()
+    await timeline.getByRole('button', { name: /Propose/ }).click()
+    await expect.poll(() => page.getByLabel('Log of Use the token').textContent()).toContain('token is ***')
+    expect(await page.locator('body').textContent()).not.toContain('sekrit-4711')
+    await expect.poll(() => timeline.textContent()).toContain('notes/leak.txt contains one of this run’s secrets')
+    expect(JSON.stringify((await api(page, 'GET', `/api/workflows/runs/${leak.body.run.id}`)).body)).not.toContain('sekrit-4711')
     expect(await gh<unknown[]>('GET', '/repos/ada/notes/pulls')).toHaveLength(1)
 
     // While the tab runs a job, the status bar says which and where; Stop cancels the run.

@@ -32,6 +32,15 @@ export async function openFromTree(page: Page, path: string): Promise<void> {
 }
 
 /** Signs in on the edge at `appUrl` with an e-mailed link, read from the local stack's dev mailbox, and comes back to `appUrl`. */
+/** Signs in with GitHub (the stand-in's consent page for the OAuth app named `appName`) from the IDE's header; resolves back on the projects page. */
+export async function signInWithGitHub(page: Page, appUrl: string, appName: string): Promise<void> {
+  await page.goto(appUrl)
+  await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('dialog', { name: 'Sign in' }).getByRole('button', { name: 'Continue with GitHub' }).click()
+  await page.getByRole('button', { name: `Authorize ${appName}` }).click()
+  await page.waitForURL(`${appUrl}/`)
+}
+
 export async function signInByEmail(page: Page, appUrl: string, email: string): Promise<void> {
   await page.goto(appUrl)
   await page.locator('header.top').getByRole('button', { name: 'Sign in' }).click()

@@ -247,7 +247,7 @@ async function runStep(step: WorkflowStep, d: StepDeps): Promise<StepResult> {
       const number = Number(step.issue !== undefined ? text(step.issue) : (issueNumber(d.context) ?? NaN))
       if (!Number.isInteger(number) || number < 1) throw new StepFailure('This comment has no issue or pull request to go on: the trigger has none, and the step names none (`issue:`)')
       const [owner, repo] = d.context.repository.full_name.split('/')
-      const body = text(step.body)
+      const body = maskSecrets(text(step.body), Object.values(d.secrets))
       const comment = await d.edge.json<{ id: number; url: string }>('POST', `/api/github/repos/${owner}/${repo}/issues/${number}/comments`, { body })
       d.log.write(`Commented on #${number}: ${comment.url}\n`)
       return { summary: `Commented on #${number}`, comment: { url: comment.url }, values: { url: comment.url } }
@@ -351,8 +351,11 @@ async function openPullRequestStep(step: Extract<WorkflowStep, { kind: 'pull_req
     reports.length ? `\n**Checks:** ${reports.map(([id, s]) => `${id}: ${s.outputs.passed} passed, ${s.outputs.failed} failed`).join('; ')}` : '',
     `\n_Opened by the Coder workflow “${d.workflow.name}” — run ${d.context.run.url}_`,
   ].join('\n').trim()
+  // A secret must not leave through the pull request: not in a file, the title or the description.
+  await refuseSecretsInFiles(d.agent, Object.values(d.secrets))
+  const mask = (text: string) => maskSecrets(text, Object.values(d.secrets))
   const author = d.start.author?.name && d.start.author.email ? d.start.author : WORKFLOW_AUTHOR
-  const commit = await commitRun({ workspace: d.agent.handlers, overlay: d.agent.overlay, projectId, branch, message: `${title}\n\nWorkflow: ${d.workflow.name}\nRun: ${d.context.run.id}\n`, author })
+  const commit = await commitRun({ workspace: d.agent.handlers, overlay: d.agent.overlay, projectId, branch, message: mask(`${title}\n\nWorkflow: ${d.workflow.name}\nRun: ${d.context.run.id}\n`), author })
   if (!commit) throw new StepFailure('Nothing to propose: the run changed no files')
   d.log.write(`Committed ${commit.files} file(s) on ${branch} (${commit.oid.slice(0, 7)})\n`)
   const hosts = (await d.edge.json<{ hosts: GitHost[] }>('GET', '/api/git/hosts')).hosts
@@ -361,10 +364,25 @@ async function openPullRequestStep(step: Extract<WorkflowStep, { kind: 'pull_req
   await pushRun(d.agent.handlers, projectId, branch, { via }, d.signal)
   d.log.write(`Pushed ${branch}\n`)
   const [owner, repo] = d.context.repository.full_name.split('/')
-  const pr = await d.edge.json<{ number: number; url: string }>('POST', `/api/github/repos/${owner}/${repo}/pulls`, { title, body, head: branch, base: d.context.repository.default_branch, draft: step.draft })
+  const pr = await d.edge.json<{ number: number; url: string }>('POST', `/api/github/repos/${owner}/${repo}/pulls`, { title: mask(title), body: mask(body), head: branch, base: d.context.repository.default_branch, draft: step.draft })
   if (step.labels.length) await d.edge.json('POST', `/api/github/repos/${owner}/${repo}/issues/${pr.number}/labels`, { labels: step.labels })
   d.log.write(`Opened pull request #${pr.number}: ${pr.url}\n`)
   return { summary: `Pull request #${pr.number}`, pullRequest: pr, commit: { branch, oid: commit.oid }, values: { url: pr.url, number: pr.number, branch } }
+}
+
+/** Fails the step when a changed file holds one of the run's secrets (it would be pushed for anyone to read). */
+async function refuseSecretsInFiles(agent: AgentProject, secrets: string[]): Promise<void> {
+  const values = secrets.filter((v) => v.length >= 4)
+  if (!values.length) return
+  for (const path of await changedFiles(agent.overlay)) {
+    let text: string
+    try {
+      text = new TextDecoder().decode(await agent.project.namespace.readFile(`/workspace/${path}`))
+    } catch {
+      continue
+    }
+    if (values.some((v) => text.includes(v))) throw new StepFailure(`${path} contains one of this run’s secrets: nothing was committed or pushed`)
+  }
 }
 
 /** Fails the step when the run wrote outside the allowed directories (and undoes those writes). */
