@@ -7,7 +7,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { requireUser } from './auth/sessions'
-import type { AppEnv } from './env'
+import type { AppEnv, Env } from './env'
 import { ApiError } from './errors'
 import { readBoundedBody, readJsonBody } from './request'
 
@@ -96,6 +96,27 @@ async function sha256OfBytes(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
+/** Appends JSON Lines to a run's event log as its next piece (the counter moves first, so two appends never write the same piece). */
+export async function appendRunEvents(env: Pick<Env, 'DB' | 'ARTIFACTS'>, runId: string, lines: string[]): Promise<number> {
+  const slot = await env.DB.prepare('UPDATE runs SET event_chunks = event_chunks + 1, updated_at = ? WHERE id = ? RETURNING event_chunks').bind(Date.now(), runId).first<{ event_chunks: number }>()
+  if (!slot) throw new ApiError(404, 'not_found', `No run ${runId}`)
+  const n = slot.event_chunks
+  await env.ARTIFACTS.put(`runs/${runId}/events/${String(n).padStart(6, '0')}.jsonl`, `${lines.join('\n')}\n`, { httpMetadata: { contentType: 'application/x-ndjson' } })
+  return n
+}
+
+/** Stores one artifact of a run, content-addressed (the same bytes are stored once, whichever runs name them). */
+export async function storeRunArtifact(env: Pick<Env, 'DB' | 'ARTIFACTS'>, runId: string, name: string, contentType: string, bytes: Uint8Array): Promise<{ sha256: string; size: number }> {
+  const sha = await sha256OfBytes(bytes)
+  if (!(await env.ARTIFACTS.head(`blobs/${sha}`))) await env.ARTIFACTS.put(`blobs/${sha}`, bytes, { sha256: sha, httpMetadata: { contentType } })
+  await env.DB.prepare(
+    'INSERT INTO run_artifacts (run_id, name, sha256, size, content_type, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, content_type = excluded.content_type',
+  )
+    .bind(runId, name, sha, bytes.byteLength, contentType, Date.now())
+    .run()
+  return { sha256: sha, size: bytes.byteLength }
+}
+
 export function createRunRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
@@ -177,10 +198,7 @@ export function createRunRoutes(): Hono<AppEnv> {
         throw new ApiError(400, 'bad_request', `Event line ${i + 1} is not a JSON object: ${(error as Error).message}`)
       }
     })
-    // The counter moves first, so two appends at once never write the same piece.
-    const slot = await c.env.DB.prepare('UPDATE runs SET event_chunks = event_chunks + 1, updated_at = ? WHERE id = ? RETURNING event_chunks').bind(Date.now(), run.id).first<{ event_chunks: number }>()
-    const n = slot!.event_chunks
-    await c.env.ARTIFACTS.put(`runs/${run.id}/events/${String(n).padStart(6, '0')}.jsonl`, `${lines.join('\n')}\n`, { httpMetadata: { contentType: 'application/x-ndjson' } })
+    const n = await appendRunEvents(c.env, run.id, lines)
     return c.json({ appended: lines.length, piece: n }, 201)
   })
 
@@ -209,13 +227,7 @@ export function createRunRoutes(): Hono<AppEnv> {
     const claimed = c.req.header('x-content-sha256')
     if (claimed && claimed.toLowerCase() !== sha) throw new ApiError(400, 'bad_request', `The artifact's SHA-256 is ${sha}, not ${claimed} as the request says: it was damaged on the way`)
     const contentType = (c.req.header('content-type') ?? 'application/octet-stream').slice(0, 100)
-    // Content-addressed: the same bytes are stored once, whichever runs name them.
-    if (!(await c.env.ARTIFACTS.head(`blobs/${sha}`))) await c.env.ARTIFACTS.put(`blobs/${sha}`, bytes, { sha256: sha, httpMetadata: { contentType } })
-    await c.env.DB.prepare(
-      'INSERT INTO run_artifacts (run_id, name, sha256, size, content_type, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, content_type = excluded.content_type',
-    )
-      .bind(run.id, name, sha, bytes.byteLength, contentType, Date.now())
-      .run()
+    await storeRunArtifact(c.env, run.id, name, contentType, bytes)
     return c.json({ name, sha256: sha, size: bytes.byteLength }, 201)
   })
 

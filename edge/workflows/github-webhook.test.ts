@@ -117,6 +117,14 @@ describe('issues and pull requests', { timeout: 30_000 }, () => {
     expect(runs).toHaveLength(1)
     const view = (await (await b.request(`/api/workflows/runs/${runs[0]}`)).json()) as WorkflowRunView
     expect(view).toMatchObject({ baseRef: 'coder/feature', trigger: { kind: 'pull_request', summary: `pull request #${pr.number} opened`, context: { pull_request: { number: pr.number, head: 'coder/feature', base: 'main' } } } })
+
+    // A pull request a workflow opened (its coder/wf-… branch) starts nothing: no workflow feeds itself.
+    await gitHubApi('POST', `/repos/${repo}/git/refs`, { ref: 'refs/heads/coder/wf-review-1234abcd', sha: main.object.sha })
+    await writeFile(repo, 'bot.txt', 'from a workflow\n', 'coder/wf-review-1234abcd')
+    const own = await gitHubApi('POST', `/repos/${repo}/pulls`, { title: 'From a workflow', head: 'coder/wf-review-1234abcd', base: 'main' })
+    const ignored = await deliver(b, 'pull_request', { action: 'opened', number: own.number, pull_request: own, repository, sender: own.user })
+    expect(ignored.status).toBe(202)
+    expect(((await ignored.json()) as { runs: string[] }).runs).toEqual([])
   })
 
   it('answers 202 with no runs for a repository nobody connected, and for events it does not act on', async () => {

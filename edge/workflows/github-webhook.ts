@@ -13,7 +13,7 @@ import { verify } from '@octokit/webhooks-methods'
 import type { AppEnv, Env } from '../env'
 import { ApiError } from '../errors'
 import { readBoundedBody } from '../request'
-import { matchesTrigger } from '../../shared/workflow'
+import { matchesTrigger, WORKFLOW_BRANCH_PREFIX } from '../../shared/workflow'
 import type { TriggerEvent } from '../../shared/workflow'
 import { connectedRepo, enabledWorkflows, memberClient, repoMembers, startRuns } from './repos'
 import { readWorkflowFiles } from './workflow-files'
@@ -90,6 +90,9 @@ async function handle(env: Env, event: string, payload: Payload): Promise<Outcom
   }
 
   if (event !== 'issues' && event !== 'pull_request') return { runs: [] }
+  // A pull request a workflow opened (its branch `coder/wf-…`) starts no workflow: a workflow that
+  // opens pull requests on pull requests would otherwise feed itself forever.
+  if (event === 'pull_request' && typeof payload.pull_request?.head?.ref === 'string' && payload.pull_request.head.ref.startsWith(WORKFLOW_BRANCH_PREFIX)) return { runs: [] }
   const action = typeof payload.action === 'string' ? payload.action : ''
   const trigger: TriggerEvent = { kind: event, action, payload }
   const matching = (await enabledWorkflows(env.DB, repo)).filter(({ workflow }) => matchesTrigger(workflow, trigger))

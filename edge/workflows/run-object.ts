@@ -16,6 +16,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import { randomToken } from '../auth/crypto'
 import type { Env } from '../env'
+import { appendRunEvents, storeRunArtifact } from '../runs'
 import type { ApiErrorCode } from '../errors'
 import type { StepOutput, StepState, StepStatus, TraceEvent, TriggerInfo, Workflow, WorkflowJob, WorkflowRunStatus, WorkflowRunView } from '../../shared/workflow'
 
@@ -99,6 +100,9 @@ export class WorkflowRun extends DurableObject<Env> {
   #steps: StepState[] = []
   /** D1 writes, one after the other: each writes the state as it is when its turn comes. */
   #mirrored: Promise<void> = Promise.resolve()
+  /** Trace events and artifacts not yet written to the run's record (D1 + R2), sent with the next mirroring. */
+  #unrecorded: string[] = []
+  #unstored: Array<{ name: string; contentType: string; text: string }> = []
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -129,6 +133,7 @@ export class WorkflowRun extends DurableObject<Env> {
 
   #trace(event: TraceEvent) {
     this.#sql.exec('INSERT INTO trace (event) VALUES (?)', JSON.stringify(event))
+    this.#unrecorded.push(JSON.stringify({ ...event, type: `workflow-${event.type}` }))
   }
 
   #traceEvents(): TraceEvent[] {
@@ -137,7 +142,16 @@ export class WorkflowRun extends DurableObject<Env> {
 
   /** Mirrors the run into D1 after the writes queued before it; resolves when this one is done. */
   #mirror(): Promise<void> {
+    const events = this.#unrecorded.splice(0)
+    const artifacts = this.#unstored.splice(0)
     this.#mirrored = this.#mirrored.then(async () => {
+      // The run's record (the Runs page): each transition of the trace as an event, each step's patch and test report as artifacts.
+      try {
+        if (events.length) await appendRunEvents(this.env, this.#run!.id, events)
+        for (const a of artifacts) await storeRunArtifact(this.env, this.#run!.id, a.name, a.contentType, new TextEncoder().encode(a.text))
+      } catch (error) {
+        console.error(`workflow run ${this.#run!.id}: recording the trace failed:`, error)
+      }
       const run = this.#run!
       const prUrl = [...this.#steps].reverse().find((s) => s.output?.pullRequest)?.output?.pullRequest?.url ?? null
       try {
@@ -316,6 +330,7 @@ export class WorkflowRun extends DurableObject<Env> {
           `INSERT INTO runs (id, user_id, project, kind, title, status, started_at, updated_at) VALUES (?, ?, ?, 'workflow', ?, 'queued', ?, ?) ON CONFLICT (id) DO NOTHING`,
         ).bind(run.id, run.author.id, run.repo, run.workflowName.slice(0, 300), now, now),
       ])
+      await this.#mirror()
     }
     return this.#view()
   }
@@ -468,6 +483,9 @@ export class WorkflowRun extends DurableObject<Env> {
     if (result.output) step.output = result.output
     if (result.error) step.error = result.error
     this.#saveStep(step)
+    const artifact = `step-${step.index + 1}-${step.id}`.replace(/[^\w.-]/g, '-').slice(0, 80)
+    if (result.output?.patch) this.#unstored.push({ name: `${artifact}.patch`, contentType: 'text/x-patch', text: result.output.patch })
+    if (result.output?.testReport) this.#unstored.push({ name: `${artifact}-tests.json`, contentType: 'application/json', text: `${JSON.stringify(result.output.testReport, null, 2)}\n` })
     run.costMicros += result.costMicros
     this.#trace({
       at: now,

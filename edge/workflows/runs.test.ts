@@ -44,7 +44,7 @@ describe('workflow runs', () => {
     const jobA = (await a.claim())!
     expect(jobA).toMatchObject({ resumeAt: 0, leaseMs: 2000, source: 'name: Fix labeled issues\n', run: { id, status: 'running', lease: { runner: 'runner-a' } } })
     expect(await b.claim()).toBeNull() // the only run is taken
-    const output = { summary: 'Patched the parser', values: { files: 2 }, workspace: [{ path: 'src/parse.ts', content: 'export {}\n' }] }
+    const output = { summary: 'Patched the parser', values: { files: 2 }, workspace: [{ path: 'src/parse.ts', content: 'export {}\n' }], patch: '--- a/src/parse.ts\n+++ b/src/parse.ts\n@@ -1 +1 @@\n-x\n+export {}\n' }
     await doStep(a, id, jobA.leaseToken, 0, { status: 'succeeded', output, costMicros: 250_000 })
     await answer(a.call(id, 'steps/1/start', { leaseToken: jobA.leaseToken }))
     await answer(a.call(id, 'steps/1/log', { leaseToken: jobA.leaseToken, text: 'running tests…\n' }))
@@ -96,6 +96,14 @@ describe('workflow runs', () => {
       'succeeded',
     ])
     expect(done.run.trace.filter((t) => t.type === 'claimed').map((t) => t.by)).toEqual(['runner:runner-a', 'runner:runner-b'])
+
+    // The run's record (the Runs page) holds the same trace as its events, and each step's patch as an artifact.
+    const recorded = (await (await ada.request(`/api/runs/${id}/events`)).text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; by: string })
+    expect(recorded.map((r) => r.type)).toEqual(done.run.trace.map((t) => `workflow-${t.type}`))
+    const record = await answer<{ status: string; artifacts: Array<{ name: string }> }>(ada.request(`/api/runs/${id}`))
+    expect(record.status).toBe('succeeded')
+    expect(record.artifacts.map((a) => a.name)).toContain(`step-1-${done.run.steps[0]!.id}.patch`)
+    expect(await (await ada.request(`/api/runs/${id}/artifacts/step-1-${done.run.steps[0]!.id}.patch`)).text()).toBe(output.patch)
     expect(done.run.trace.find((t) => t.type === 'step-finished')).toMatchObject({ costMicros: 250_000, data: { summary: 'Patched the parser', outputs: { files: 2 } } })
 
     // The Runs page and the index follow.

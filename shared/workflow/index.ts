@@ -6,7 +6,7 @@ export { ExpressionError, EXPRESSION_ROOTS, evaluate, interpolate, isTruthy, exp
 export { matchesTrigger, triggerInfo } from './triggers'
 export { cronMatches, nextCronTime, nextScheduledTime, describeCron, cronProblem } from './cron'
 export { checkInputs, type InputsCheck } from './inputs'
-export { isWriteAllowed, maskSecrets, normaliseWorkspacePath, WORKFLOW_DIR, isWorkflowPath } from './policy'
+export { isWriteAllowed, maskSecrets, normaliseWorkspacePath, WORKFLOW_DIR, WORKFLOW_BRANCH_PREFIX, isWorkflowPath } from './policy'
 export { WORKFLOW_TEMPLATES, type WorkflowTemplate } from './templates'
 
 import { buildWorkflowJsonSchema } from './schema'

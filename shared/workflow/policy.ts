@@ -6,6 +6,9 @@
 /** Where a repository keeps its workflow files. */
 export const WORKFLOW_DIR = '.coder/workflows'
 
+/** The branches workflow runs push (`coder/wf-<workflow>-<run>`); pull requests from them start no workflow. */
+export const WORKFLOW_BRANCH_PREFIX = 'coder/wf-'
+
 /**
  * A workspace-relative path with `.` and `..` resolved, without leading `./` or `/` and trailing
  * `/`; '' is the workspace itself. Null when `..` would leave the workspace.

@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/errors'
 import type { ModelProvider } from '../../../shared/models'
 import type { Handlers } from '../../../shared/rpc'
 import type { OutputChunk, RuntimeApi } from '../../../shared/runtime'
-import { evaluate, interpolate, isTruthy, isWriteAllowed, maskSecrets, parseWorkflow, stepsContext } from '../../../shared/workflow'
+import { evaluate, interpolate, isTruthy, isWriteAllowed, maskSecrets, parseWorkflow, stepsContext, WORKFLOW_BRANCH_PREFIX } from '../../../shared/workflow'
 import type {
   ExpressionContext,
   StepOutput,
@@ -344,7 +344,7 @@ async function openPullRequestStep(step: Extract<WorkflowStep, { kind: 'pull_req
   const title = interpolate(step.title, d.context).trim()
   if (!title) throw new StepFailure('The pull request’s title is empty')
   const projectId = d.agent.project.info.id
-  const branch = `coder/wf-${d.workflow.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30).replace(/-+$/, '') || 'workflow'}-${d.context.run.id.replace(/-/g, '').slice(0, 8)}`
+  const branch = `${WORKFLOW_BRANCH_PREFIX}${d.workflow.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30).replace(/-+$/, '') || 'workflow'}-${d.context.run.id.replace(/-/g, '').slice(0, 8)}`
   const reports = Object.entries(d.context.steps).filter(([, s]) => s.outputs.passed !== undefined)
   const body = [
     step.body ? interpolate(step.body, d.context) : '',
