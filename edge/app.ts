@@ -5,6 +5,7 @@ import type { AppEnv } from './env'
 import { ApiError, codeForStatus, type ApiErrorBody } from './errors'
 import { createHealthRoutes } from './health'
 import { createRunRoutes } from './runs'
+import { createDeploymentRoutes } from './deployments'
 import { createModelRoutes } from './models'
 import { createCreditRoutes } from './ledger'
 import { createGitHubRoutes } from './github'
@@ -47,6 +48,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/api/git', createGitHostRoutes())
   app.route('/api/github', createGitHubRoutes())
   app.route('/api/runs', createRunRoutes())
+  app.route('/api/deployments', createDeploymentRoutes())
   app.route('/api/credits', createCreditRoutes())
   app.route('/api/credits', createCheckoutRoutes())
   app.route('/api/stripe', createStripeWebhookRoutes())

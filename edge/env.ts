@@ -66,6 +66,14 @@ export interface Env {
   /** Secrets: the Stripe API key (`sk_…`) and the webhook endpoint's signing secret (`whsec_…`); buying credits is off while unset. */
   STRIPE_SECRET_KEY?: string
   STRIPE_WEBHOOK_SECRET?: string
+  /** Deployment limits: most files (default 20,000), most bytes in all (default 100 MB), largest file in bytes (default 25 MB). */
+  DEPLOY_MAX_FILES?: string
+  DEPLOY_MAX_BYTES?: string
+  DEPLOY_MAX_FILE_BYTES?: string
+  /** A secret (e.g. 32 random bytes, base64): the HMAC key of signed links to private deployments; creating links is refused (503) while unset. */
+  DEPLOY_LINK_KEY?: string
+  /** A deployment's preview URL, `{id}` standing for its id (`https://{id}.preview.example`, locally `http://{id}.localhost:8790`); unset: responses carry no URL. */
+  PREVIEW_URL_TEMPLATE?: string
 }
 
 /** Hono's environment type for apps and handlers running on these bindings. */
