@@ -16,6 +16,7 @@
  * record into an empty mount.
  */
 import { unreachable } from '../../shared/errors'
+import { contentTypeOf } from '../../shared/mime'
 import { normalizePath } from '../../shared/namespace'
 
 /** Where the preview lives in this origin. */
@@ -49,50 +50,6 @@ export const PREVIEW_HEADERS: Readonly<Record<string, string>> = {
   // Opened in a tab of its own, the preview is cross-origin isolated as it is in the IDE's iframe.
   'Cross-Origin-Opener-Policy': 'same-origin',
   'X-Content-Type-Options': 'nosniff',
-}
-
-const TYPES: Readonly<Record<string, string>> = {
-  html: 'text/html; charset=utf-8',
-  htm: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  mjs: 'text/javascript; charset=utf-8',
-  cjs: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  map: 'application/json; charset=utf-8',
-  webmanifest: 'application/manifest+json; charset=utf-8',
-  xml: 'application/xml; charset=utf-8',
-  txt: 'text/plain; charset=utf-8',
-  md: 'text/markdown; charset=utf-8',
-  csv: 'text/csv; charset=utf-8',
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  ico: 'image/x-icon',
-  bmp: 'image/bmp',
-  wasm: 'application/wasm',
-  woff: 'font/woff',
-  woff2: 'font/woff2',
-  ttf: 'font/ttf',
-  otf: 'font/otf',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  ogg: 'audio/ogg',
-  mp4: 'video/mp4',
-  webm: 'video/webm',
-  pdf: 'application/pdf',
-  zip: 'application/zip',
-}
-
-/** The Content-Type for a file name, by its extension (case-insensitive); `application/octet-stream` when unknown. */
-export function contentType(path: string): string {
-  const name = path.slice(path.lastIndexOf('/') + 1)
-  const dot = name.lastIndexOf('.')
-  return (dot > 0 && TYPES[name.slice(dot + 1).toLowerCase()]) || 'application/octet-stream'
 }
 
 /** A preview URL's path, taken apart. */
@@ -162,7 +119,7 @@ export async function servePreview(request: Request, url: URL): Promise<Response
     const found = await read(db, parsed.path, parsed.slash)
     switch (found.type) {
       case 'file':
-        return respond(request, 200, contentType(found.path), found.bytes)
+        return respond(request, 200, contentTypeOf(found.path), found.bytes)
       case 'dir': {
         const location = new URL(`${url.pathname}/${url.search}`, url)
         return respond(request, 302, 'text/plain; charset=utf-8', '', { Location: location.href })
