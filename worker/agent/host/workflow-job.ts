@@ -89,6 +89,8 @@ export async function runWorkflowJob(start: WorkflowJobStart, deps: WorkflowJobD
 
   let projectId: string | null = null
   let lower: { dispose(): void } | null = null
+  /** The step under way (or next), for a failure of the platform itself. */
+  let current = job.resumeAt
   try {
     const parsed = parseWorkflow(job.source, run.workflowPath)
     if (!parsed.ok) {
@@ -133,6 +135,7 @@ export async function runWorkflowJob(start: WorkflowJobStart, deps: WorkflowJobD
     let spent = run.costMicros
 
     for (let index = job.resumeAt; index < workflow.steps.length; index++) {
+      current = index
       const step = workflow.steps[index]!
       const started = await edge.startStep(index)
       if (started.waiting) {
@@ -183,10 +186,17 @@ export async function runWorkflowJob(start: WorkflowJobStart, deps: WorkflowJobD
       const view = await edge.json<{ status: WorkflowJobOutcome['status']; reason?: string }>('GET', `/api/workflows/runs/${run.id}`).catch(() => null)
       if (view && view.status !== 'running' && view.status !== 'queued') return { status: view.status, reason: view.reason }
     }
-    // The runner is stopping, or the platform failed: give the run back so another runner can resume it.
-    await edge.release().catch(() => undefined)
-    if (controller.signal.aborted) return { status: 'released', reason: 'the runner stopped' }
-    throw error
+    // The runner is stopping: give the run back so another runner can resume it.
+    if (controller.signal.aborted) {
+      await edge.release().catch(() => undefined)
+      return { status: 'released', reason: 'the runner stopped' }
+    }
+    // The platform failed here (the clone, the edge, a worker): the step fails with the reason,
+    // rather than going back to the queue for the next runner to fail the same way, forever.
+    const message = `The runner could not go on: ${(error as Error)?.message ?? String(error)}`
+    const ended = await edge.finishStep(current, { status: 'failed', error: message }).catch(() => null)
+    if (!ended) await edge.release().catch(() => undefined)
+    return ended ? { status: ended.status === 'running' || ended.status === 'queued' ? 'released' : ended.status, reason: message } : { status: 'released', reason: message }
   } finally {
     clearInterval(beat)
     deps.signal.removeEventListener('abort', stopFromRunner)
