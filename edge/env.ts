@@ -74,6 +74,8 @@ export interface Env {
   DEPLOY_LINK_KEY?: string
   /** A deployment's preview URL, `{id}` standing for its id (`https://{id}.preview.example`, locally `http://{id}.localhost:8790`); unset: responses carry no URL. */
   PREVIEW_URL_TEMPLATE?: string
+  /** Origins allowed to frame a preview (the IDE's, space-separated: its preview pane); unset: APP_URL, and without that, none. */
+  PREVIEW_FRAME_ANCESTORS?: string
 }
 
 /** Hono's environment type for apps and handlers running on these bindings. */

@@ -7,6 +7,8 @@ export type { Env } from './env'
 /** Durable Object classes the runtime instantiates by name (wrangler.toml [[durable_objects.bindings]]). */
 export { LedgerAccount } from './ledger'
 export { WorkflowRun } from './workflows/run-object'
+/** What the preview worker (edge/preview) binds to: a deployment's files, and nothing else. */
+export { DeploymentFiles } from './deployments/preview'
 
 const app = createApp()
 

@@ -9,8 +9,10 @@
 //   5. the model stand-in (standins/models: scripted OpenAI- and Anthropic-compatible replies) and
 //      the Stripe stand-in (standins/stripe: Checkout with a Pay button, signed webhooks to the edge)
 // Sign-in e-mails go to the edge's log and the dev mailbox page (/api/dev/mailbox).
+//   6. the preview worker (edge/preview): published deployments at http://<id>.localhost:8790, an
+//      origin apart from the IDE's, bound to the edge through wrangler's dev registry
 // Ports: PORT (IDE, 5173), EDGE_PORT (8787), GITHUB_PORT (stand-in, 8788), MODELS_PORT (8789),
-// STRIPE_PORT (12111); CODER_EDGE_URL overrides the edge URL the proxy uses.
+// PREVIEW_PORT (8790), STRIPE_PORT (12111); CODER_EDGE_URL overrides the edge URL the proxy uses.
 // Ctrl-C / SIGTERM, or either server dying, stops both, workerd included.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -28,6 +30,7 @@ const persistTo = join(root, '.coder-local', 'state')
 const githubPort = Number(process.env.GITHUB_PORT || 8788)
 const modelsPort = Number(process.env.MODELS_PORT || 8789)
 const stripePort = Number(process.env.STRIPE_PORT || 12111)
+const previewPort = Number(process.env.PREVIEW_PORT || 8790)
 const modelsUrl = `http://${host}:${modelsPort}`
 const stripeUrl = `http://${host}:${stripePort}`
 const realGitHub = Boolean(process.env.GITHUB_CLIENT_ID)
@@ -44,6 +47,8 @@ const wranglerEnv = {
   WRANGLER_HIDE_BANNER: 'true',
   // Non-interactive: migrations apply without a prompt, dev shows no hotkey UI.
   CI: 'true',
+  // Where the edge and the preview worker find each other: this checkout's own registry.
+  WRANGLER_REGISTRY_PATH: join(root, '.coder-local', 'wrangler-registry'),
 }
 
 /** @type {Map<string, import('node:child_process').ChildProcess>} */
@@ -171,11 +176,18 @@ if (stopping) process.exit(0)
 // The key that encrypts stored GitHub tokens: made once for this checkout, kept beside the local state.
 const keyFile = join(root, '.coder-local', 'token-key')
 if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 })
+// And the key that signs links to private deployments.
+const linkKeyFile = join(root, '.coder-local', 'deploy-link-key')
+if (!existsSync(linkKeyFile)) writeFileSync(linkKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 })
 const edgeVars = {
   APP_URL: ideUrl,
   APP_ORIGINS: `${ideUrl} ${edgeUrl}`,
   EMAIL_DELIVERY: 'dev-mailbox',
   TOKEN_KEY: readFileSync(keyFile, 'utf8').trim(),
+  DEPLOY_LINK_KEY: readFileSync(linkKeyFile, 'utf8').trim(),
+  // Deployments are served by the preview worker on their own origins; the IDE's preview pane may frame them.
+  PREVIEW_URL_TEMPLATE: `http://{id}.localhost:${previewPort}`,
+  PREVIEW_FRAME_ANCESTORS: `${ideUrl} ${edgeUrl}`,
   GITHUB_WEB_URL: githubUrl,
   GITHUB_API_URL: realGitHub ? process.env.GITHUB_API_URL || 'https://api.github.com' : `${githubUrl}/api/v3`,
   GITHUB_CLIENT_ID: realGitHub ? process.env.GITHUB_CLIENT_ID : 'standin-client-id',
@@ -215,6 +227,16 @@ startServer(
   wranglerEnv,
 )
 startServer(
+  'preview worker (wrangler dev)',
+  [
+    wranglerBin, 'dev', '--local', '--config', join(root, 'edge', 'preview', 'wrangler.toml'),
+    '--ip', host, '--port', String(previewPort), '--inspector-port', String(previewPort + 1000),
+    '--persist-to', join(root, '.coder-local', 'preview-state'),
+    '--show-interactive-dev-session=false',
+  ],
+  wranglerEnv,
+)
+startServer(
   'IDE (vite)',
   [viteBin, '--host', host, '--port', String(idePort), '--strictPort'],
   { ...process.env, CODER_EDGE_URL: edgeUrl },
@@ -242,7 +264,7 @@ try {
   const proxied = await waitFor(`${ideUrl}/api/health`, deadline)
   if (!proxied.ok) log(`IDE proxy to the edge answered ${proxied.status}`)
   startCronTicker()
-  console.log(`\nIDE: ${ideUrl}  Edge: ${edgeUrl}  ${realGitHub ? `GitHub: ${githubUrl}` : `GitHub stand-in: ${githubUrl} (signs you in as coder-dev)`}  Mailbox: ${ideUrl}/api/dev/mailbox  Models: ${modelsUrl}  Stripe: ${stripeUrl}\n`)
+  console.log(`\nIDE: ${ideUrl}  Edge: ${edgeUrl}  ${realGitHub ? `GitHub: ${githubUrl}` : `GitHub stand-in: ${githubUrl} (signs you in as coder-dev)`}  Mailbox: ${ideUrl}/api/dev/mailbox  Models: ${modelsUrl}  Stripe: ${stripeUrl}  Previews: http://<id>.localhost:${previewPort}\n`)
 } catch (err) {
   if (!stopping) {
     log(err.message)

@@ -5,6 +5,7 @@ interface AbortSignal {
   readonly reason: unknown
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
   removeEventListener(type: 'abort', listener: () => void): void
+  throwIfAborted(): void
 }
 interface AbortController {
   readonly signal: AbortSignal
@@ -26,3 +27,18 @@ interface URLSearchParams {
   get(name: string): string | null
 }
 declare var URLSearchParams: { prototype: URLSearchParams; new (init?: string): URLSearchParams }
+interface RequestInit {
+  method?: string
+  headers?: Record<string, string>
+  body?: string | Uint8Array<ArrayBuffer>
+  signal?: AbortSignal
+}
+interface Response {
+  readonly ok: boolean
+  readonly status: number
+  readonly statusText: string
+  text(): Promise<string>
+  json(): Promise<unknown>
+  clone(): Response
+}
+declare var crypto: { subtle: { digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> } }

@@ -4,7 +4,8 @@
  * API, with the vars and secrets a spec gives it. Offline-safe: wrangler's metrics, network
  * fetches and update banner are off.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { request as httpRequest } from 'node:http'
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,8 +17,11 @@ const wranglerBin = join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.
 // wrangler needs Node 22: the project's pinned one when installed, else the Node running this code.
 const nodeBin = existsSync(join(repoRoot, 'node_modules/.bin/node')) ? join(repoRoot, 'node_modules/.bin/node') : process.execPath
 
-const wranglerEnv = (): NodeJS.ProcessEnv => ({
+const wranglerEnv = (registry?: string): NodeJS.ProcessEnv => ({
   ...process.env,
+  // The edge and its preview worker find each other (a service binding) through this registry:
+  // their own, so no other wrangler dev on the machine is taken for them.
+  ...(registry ? { WRANGLER_REGISTRY_PATH: registry } : {}),
   WRANGLER_SEND_METRICS: 'false',
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_HIDE_BANNER: 'true',
@@ -40,6 +44,11 @@ export interface EdgeServerOptions {
   persistTo?: string
   /** Apply edge/migrations to the local D1 before starting (default true). */
   migrate?: boolean
+  /**
+   * Also run the preview worker (edge/preview) on a port of its own, serving deployments at
+   * `http://<id>.localhost:<port>` (PREVIEW_URL_TEMPLATE, framed by the edge's own origin).
+   */
+  preview?: boolean
 }
 
 /** A running edge. */
@@ -49,6 +58,13 @@ export interface EdgeServer {
   persistTo: string
   /** What wrangler and the worker printed so far (console.log of the worker included). */
   output(): string
+  /** With `preview`: the origin a deployment (or a project's production) is served at, `http://<id>.localhost:<port>`. */
+  previewOrigin(id: string): string
+  /**
+   * With `preview`: a GET (or `init.method`) of `path` on deployment `id`'s preview origin, sent to
+   * 127.0.0.1 with its Host header (Node cannot resolve `*.localhost`; Chromium can).
+   */
+  previewFetch(id: string, path?: string, init?: { method?: string; headers?: Record<string, string> }): Promise<Response>
   /** Stops wrangler and workerd (the whole process group) and deletes temp files. */
   stop(): Promise<void>
 }
@@ -75,50 +91,92 @@ export async function startEdgeServer(options: EdgeServerOptions = {}): Promise<
   }
 
   const [port, inspectorPort] = [await freePort(), await freePort()]
+  const previewPort = options.preview ? await freePort() : 0
+  const registry = options.preview ? join(temp, 'registry') : undefined
+  const url = `http://127.0.0.1:${port}`
+  const vars = {
+    ...(options.preview ? { PREVIEW_URL_TEMPLATE: `http://{id}.localhost:${previewPort}`, PREVIEW_FRAME_ANCESTORS: url } : {}),
+    ...options.vars,
+  }
   const args = [
     wranglerBin, 'dev', '--local',
     '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
     '--persist-to', persistTo, '--env-file', envFile,
     '--show-interactive-dev-session=false', '--log-level', 'log',
-    ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+    ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ]
-  // Its own process group, so stopping it stops workerd too.
-  const child = spawn(nodeBin, args, { cwd: repoRoot, env: wranglerEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let output = ''
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-  const pid = child.pid!
+  const pids: number[] = []
+  // Each in its own process group, so stopping it stops workerd too.
+  const launch = (argv: string[]): ChildProcess => {
+    const child = spawn(nodeBin, argv, { cwd: repoRoot, env: wranglerEnv(registry), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+    pids.push(child.pid!)
+    return child
+  }
+  const child = launch(args)
+  const preview = options.preview
+    ? launch([
+        wranglerBin, 'dev', '--local', '--config', join(repoRoot, 'edge', 'preview', 'wrangler.toml'),
+        '--ip', '127.0.0.1', '--port', String(previewPort), '--inspector-port', String(await freePort()),
+        '--persist-to', join(temp, 'preview-state'), '--show-interactive-dev-session=false', '--log-level', 'log',
+      ])
+    : null
   // Should this process end without stop(): never leave workerd running.
-  const killOnExit = () => killGroup(pid, 'SIGKILL')
+  const killOnExit = () => pids.forEach((pid) => killGroup(pid, 'SIGKILL'))
   process.once('exit', killOnExit)
 
   const stop = async () => {
     process.off('exit', killOnExit)
-    killGroup(pid, 'SIGTERM')
-    for (let waited = 0; groupAlive(pid) && waited < 5_000; waited += 100) await sleep(100)
-    if (groupAlive(pid)) killGroup(pid, 'SIGKILL')
+    pids.forEach((pid) => killGroup(pid, 'SIGTERM'))
+    for (let waited = 0; pids.some(groupAlive) && waited < 5_000; waited += 100) await sleep(100)
+    pids.forEach((pid) => groupAlive(pid) && killGroup(pid, 'SIGKILL'))
     removeTemp()
   }
 
-  const url = `http://127.0.0.1:${port}`
+  const previewOrigin = (id: string) => {
+    if (!options.preview) throw new Error('startEdgeServer({ preview: true }) runs the preview worker; this edge has none')
+    return `http://${id}.localhost:${previewPort}`
+  }
+  const previewFetch = (id: string, path = '/', init: { method?: string; headers?: Record<string, string> } = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: previewPort, path, method: init.method ?? 'GET', headers: { ...init.headers, host: new URL(previewOrigin(id)).host } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) headers.append(name, v)
+          const status = res.statusCode ?? 500
+          resolve(new Response([101, 204, 205, 304].includes(status) ? null : Buffer.concat(chunks), { status, headers }))
+        })
+        res.on('error', reject)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+
   const deadline = Date.now() + 90_000
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    const exited = [child, preview].find((c) => c && (c.exitCode !== null || c.signalCode !== null))
+    if (exited) {
       await stop()
-      throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`)
+      throw new Error(`wrangler dev exited (${exited.exitCode ?? exited.signalCode}) before answering:\n${output}`)
     }
     const answered = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) }).then(
       async (res) => (await res.body?.cancel(), true),
       () => false,
     )
-    if (answered) break
+    // The preview worker is ready once the edge answers through its binding: the edge's own "no deployment" page.
+    const previewReady = !options.preview || (await previewFetch('no-such-deployment').then((res) => res.status === 404 && res.headers.has('content-security-policy'), () => false))
+    if (answered && previewReady) break
     if (Date.now() > deadline) {
       await stop()
       throw new Error(`wrangler dev did not answer within 90 s:\n${output}`)
     }
     await sleep(250)
   }
-  return { url, persistTo, output: () => output, stop }
+  return { url, persistTo, output: () => output, previewOrigin, previewFetch, stop }
 }
 
 /** `.env` lines; values single-quoted, so JSON stays as written. */

@@ -9,3 +9,4 @@ export { resolveDeployment, readDeploymentFile, type ServedDeployment, type Depl
 export { verifyDeploymentLink, signDeploymentLink } from './links'
 export { contentTypeOf } from './content-types'
 export { deployLimits, type DeployLimits } from './manifest'
+export { servePreview, previewKey, previewCsp, DeploymentFiles, PREVIEW_COOKIE } from './preview'
