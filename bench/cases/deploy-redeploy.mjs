@@ -1,7 +1,7 @@
 /**
  * @module deploy-redeploy: publishing a 500-file site again after one file changed, on the real
  * edge (`wrangler dev --local`: workerd, local D1 and R2), with the uploader the IDE and runners
- * use (shared/deploy/upload.ts): hash all files, send the manifest, upload what the edge lacks,
+ * use (shared/deploy/upload.ts): hash all files, send the manifest, upload what the edge lacks (small files batched),
  * finalize. Anchor: the first deploy of the same site in the same run (every byte new: each run's
  * site carries its own salt). Lower is better; the issue's target is a ratio ≤ 0.2. Each run
  * checks that the redeploy uploaded exactly the one changed file and that the edge lists all 500.

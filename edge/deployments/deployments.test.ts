@@ -96,6 +96,35 @@ describe('deployments', () => {
     expect(await errorOf(await putBlob(ada, small.deployment.id, await sha256('four'), 'four and more'))).toMatchObject({ status: 400, message: 'size mismatch: "small.txt" is listed as 4 bytes, these are more; nothing was stored' })
   })
 
+  it('takes many small files in one request, checking every one before storing any', async () => {
+    const ada = await person('ada@example.com')
+    const n = unique()
+    const files = { 'index.html': `<h1>${n}</h1>`, 'a.js': `a ${n}`, 'b.css': `b ${n}` }
+    const { deployment, missing } = (await (await create(ada, files)).json()) as CreateDeploymentResponse
+    const bytes = Object.values(files).map((c) => new TextEncoder().encode(c))
+    const hashes = await Promise.all(Object.values(files).map((c) => sha256(c)))
+    expect(missing).toEqual(hashes)
+    const batch = (order: number[], body: Uint8Array[]) =>
+      ada.request(`/api/deployments/${deployment.id}/blobs?hashes=${order.map((i) => hashes[i]).join(',')}`, { method: 'POST', body: new Uint8Array(body.flatMap((b) => [...b])) })
+
+    // One file's bytes swapped for another of the same length: refused, nothing stored.
+    const swapped = new TextEncoder().encode(`A ${n}`)
+    expect(await errorOf(await batch([0, 1, 2], [bytes[0]!, swapped, bytes[2]!]))).toMatchObject({ status: 400, message: expect.stringMatching(/^hash mismatch: the bytes given for "a.js" .*nothing was stored/) })
+    // Too few bytes, or an unlisted hash: refused.
+    expect(await errorOf(await batch([0, 1], [bytes[0]!]))).toMatchObject({ status: 400, message: expect.stringMatching(/^size mismatch: the batch should be/) })
+    const other = await sha256(`other ${n}`)
+    expect(await errorOf(await ada.request(`/api/deployments/${deployment.id}/blobs?hashes=${other}`, { method: 'POST', body: 'x' }))).toMatchObject({ status: 400, message: `The deployment lists no file with SHA-256 ${other}` })
+    for (const sha of hashes) expect(await r2Has(sha)).toBe(false)
+
+    const ok = await batch([2, 0, 1], [bytes[2]!, bytes[0]!, bytes[1]!])
+    expect(ok.status).toBe(201)
+    expect(await ok.json()).toEqual({ received: 3, stored: [hashes[2], hashes[0], hashes[1]] })
+    for (const sha of hashes) expect(await r2Has(sha)).toBe(true)
+    expect((await ada.json(`/api/deployments/${deployment.id}/finalize`, 'POST', {})).status).toBe(200)
+    // Sent again, nothing is new.
+    expect(await (await batch([0], [bytes[0]!])).json()).toEqual({ received: 1, stored: [] })
+  })
+
   it('will not finalize while bytes are missing, and names them', async () => {
     const ada = await person('ada@example.com')
     const n = unique()
@@ -214,6 +243,9 @@ describe('deployments', () => {
     expect(((await (await eve.request('/api/deployments?project=site')).json()) as DeploymentList).deployments).toEqual([])
     // Not a member: naming the repository is refused as if it were not connected.
     expect((await create(eve, { 'index.html': 'e' }, { repo: 'ada/site' })).status).toBe(404)
+    // Nor can anyone take a repository's project (and so its production address) without naming it.
+    expect(await errorOf(await create(eve, { 'index.html': 'e' }, { project: 'ada/site' }))).toMatchObject({ status: 400, message: expect.stringMatching(/named like a repository/) })
+    expect((await create(bob, { 'index.html': `b ${unique()}` }, { project: 'ada/site', repo: 'ada/site' })).status).toBe(201)
 
     // A member sees and manages the repository's deployments, not the author's own.
     expect(((await (await bob.request('/api/deployments?project=site')).json()) as DeploymentList).deployments.map((d) => d.id)).toEqual([team.id])

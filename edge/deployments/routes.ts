@@ -1,7 +1,7 @@
 /** The routes under /api/deployments: create, upload, finalize, list, read, delete, signed links, and each project's production alias. */
 import { Hono, type Context } from 'hono'
-import type { BlobUploadResponse, CreateDeploymentResponse, DeploymentDetails, DeploymentLink, DeploymentList, FinalizeConflictBody, ProductionState } from '../../shared/deploy'
-import { DEPLOY_LINK_PARAM } from '../../shared/deploy'
+import type { BlobBatchResponse, BlobUploadResponse, CreateDeploymentResponse, DeploymentDetails, DeploymentLink, DeploymentList, FinalizeConflictBody, ProductionState } from '../../shared/deploy'
+import { DEPLOY_LINK_PARAM, MAX_DEPLOY_BATCH } from '../../shared/deploy'
 import { requireUser } from '../auth/sessions'
 import type { AppEnv } from '../env'
 import { ApiError } from '../errors'
@@ -24,8 +24,10 @@ import {
   previewUrl,
   SELECT_DEPLOYMENT,
   listedFile,
+  listedFiles,
   sizeMismatch,
   storeDeploymentBlob,
+  storeDeploymentBlobs,
   type DeploymentRow,
 } from './store'
 
@@ -34,10 +36,18 @@ const LINK_MIN_SECONDS = 60
 const LINK_MAX_SECONDS = 30 * 24 * 60 * 60
 const LINK_DEFAULT_SECONDS = 24 * 60 * 60
 
-/** A deployment the signed-in user may manage, or a 404 — the same as for one that does not exist. */
-async function managedDeployment(c: Context<AppEnv>, id = c.req.param('id') ?? ''): Promise<DeploymentRow> {
+/** A batch upload's most files and bytes (shared/deploy's uploader keeps below both). */
+const MAX_BATCH_FILES = MAX_DEPLOY_BATCH.files
+const MAX_BATCH_BYTES = MAX_DEPLOY_BATCH.bytes
+
+/**
+ * A deployment the signed-in user may manage, or a 404 — the same as for one that does not exist.
+ * Stale uploads are swept first, except for `sweep: false` (a blob upload: one write less on the
+ * hottest path; finalize sweeps, so a stale deployment still never becomes ready).
+ */
+async function managedDeployment(c: Context<AppEnv>, id = c.req.param('id') ?? '', { sweep = true } = {}): Promise<DeploymentRow> {
   const user = requireUser(c)
-  await failStaleUploads(c.env.DB)
+  if (sweep) await failStaleUploads(c.env.DB)
   const row = await findDeployment(c.env.DB, id)
   if (!row || !(await canManage(c.env.DB, row, user.id))) throw new ApiError(404, 'not_found', `No deployment ${id}`)
   return row
@@ -61,6 +71,11 @@ export function createDeploymentRoutes(): Hono<AppEnv> {
     const manifest = checkManifest(await readJsonBody(c, manifestBodyLimit(limits)), limits)
     // Naming a repository shares the deployment with its members: only a member may.
     if (manifest.repo) manifest.repo = await requireMember(c, manifest.repo)
+    // A project named like a repository (a workflow's) belongs to that repository's members, so no
+    // one else can take its production address by promoting first.
+    if (manifest.project.includes('/') && manifest.project.toLowerCase() !== manifest.repo?.toLowerCase()) {
+      throw new ApiError(400, 'bad_request', `The project "${manifest.project}" is named like a repository: deploy it with repo "${manifest.project}" (a connected repository you are a member of)`)
+    }
     const { id, missing } = await createDeployment(c.env.DB, user.id, manifest)
     const row = await findDeployment(c.env.DB, id)
     return c.json<CreateDeploymentResponse>({ deployment: deploymentView(c.env, row!), missing }, 201)
@@ -117,7 +132,7 @@ export function createDeploymentRoutes(): Hono<AppEnv> {
   })
 
   app.put('/:id/blobs/:sha256', async (c) => {
-    const row = await managedDeployment(c)
+    const row = await managedDeployment(c, undefined, { sweep: false })
     const sha = c.req.param('sha256').toLowerCase()
     if (!SHA256.test(sha)) throw new ApiError(400, 'bad_request', `"${c.req.param('sha256')}" is not a SHA-256 in hex (64 digits)`)
     if (row.status !== 'uploading' && row.status !== 'ready') throw new ApiError(409, 'conflict', `Deployment ${row.id} is ${row.status}; create a new deployment`)
@@ -129,6 +144,36 @@ export function createDeploymentRoutes(): Hono<AppEnv> {
     })
     const { stored } = await storeDeploymentBlob(c.env, listed, sha, bytes)
     return c.json<BlobUploadResponse>({ sha256: sha, size: bytes.byteLength, stored }, stored ? 201 : 200)
+  })
+
+  // Many small files in one request: `?hashes=<sha256>,<sha256>,…` and their bytes one after
+  // another in that order (each listed size long), so a site of small files is not a request each.
+  app.post('/:id/blobs', async (c) => {
+    const row = await managedDeployment(c, undefined, { sweep: false })
+    if (row.status !== 'uploading' && row.status !== 'ready') throw new ApiError(409, 'conflict', `Deployment ${row.id} is ${row.status}; create a new deployment`)
+    const hashes = (c.req.query('hashes') ?? '').toLowerCase().split(',').filter(Boolean)
+    if (hashes.length === 0 || hashes.length > MAX_BATCH_FILES) throw new ApiError(400, 'bad_request', `hashes must list 1 to ${MAX_BATCH_FILES} SHA-256s, comma-separated`)
+    const bad = hashes.find((h) => !SHA256.test(h))
+    if (bad) throw new ApiError(400, 'bad_request', `"${bad}" is not a SHA-256 in hex (64 digits)`)
+    if (new Set(hashes).size !== hashes.length) throw new ApiError(400, 'bad_request', 'hashes lists a SHA-256 twice')
+    const listed = await listedFiles(c.env.DB, row.id, hashes)
+    const unlisted = hashes.find((h) => !listed.has(h))
+    if (unlisted) throw new ApiError(400, 'bad_request', `The deployment lists no file with SHA-256 ${unlisted}`)
+    const total = hashes.reduce((sum, h) => sum + listed.get(h)!.size, 0)
+    if (total > MAX_BATCH_BYTES) throw new ApiError(413, 'payload_too_large', `A batch holds at most ${MAX_BATCH_BYTES / 1024 / 1024} MB; upload larger files one by one (PUT …/blobs/<sha256>)`)
+    const body = await readBoundedBody(c, total).catch((error: unknown) => {
+      throw error instanceof ApiError && error.status === 413 ? new ApiError(400, 'bad_request', `size mismatch: the batch should be ${total} bytes (the listed sizes), it is more; nothing was stored`) : error
+    })
+    if (body.byteLength !== total) throw new ApiError(400, 'bad_request', `size mismatch: the batch should be ${total} bytes (the listed sizes), it is ${body.byteLength}; nothing was stored`)
+    let at = 0
+    const items = hashes.map((sha256) => {
+      const { path, size } = listed.get(sha256)!
+      const bytes = body.subarray(at, at + size)
+      at += size
+      return { sha256, path, size, bytes }
+    })
+    const stored = await storeDeploymentBlobs(c.env, items)
+    return c.json<BlobBatchResponse>({ received: hashes.length, stored }, stored.length ? 201 : 200)
   })
 
   app.post('/:id/finalize', async (c) => {

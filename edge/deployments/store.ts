@@ -174,6 +174,45 @@ export async function storeDeploymentBlob(env: Pick<Env, 'DB' | 'ARTIFACTS'>, li
   return { stored: !present }
 }
 
+/** The files of `deploymentId` listed with each of `hashes` (the first by path for each), keyed by hash. */
+export async function listedFiles(db: D1Database, deploymentId: string, hashes: string[]): Promise<Map<string, { path: string; size: number }>> {
+  const { results } = await db
+    .prepare('SELECT f.sha256, MIN(f.path) AS path, f.size FROM deployment_files f JOIN json_each(?2) j ON j.value = f.sha256 WHERE f.deployment_id = ?1 GROUP BY f.sha256')
+    .bind(deploymentId, JSON.stringify(hashes))
+    .all<{ sha256: string; path: string; size: number }>()
+  return new Map(results.map((r) => [r.sha256, { path: r.path, size: r.size }]))
+}
+
+/**
+ * Stores several listed files' bytes at once (`POST …/blobs`): each is checked first — hash and
+ * size — and a single mismatch stores nothing. New bytes go to R2 in parallel and their rows into
+ * D1 in one batch. Resolves to the hashes that were new.
+ */
+export async function storeDeploymentBlobs(env: Pick<Env, 'DB' | 'ARTIFACTS'>, items: Array<{ sha256: string; path: string; size: number; bytes: Uint8Array }>): Promise<string[]> {
+  for (const item of items) {
+    const actual = await sha256Hex(item.bytes)
+    if (actual !== item.sha256) throw new ApiError(400, 'bad_request', `hash mismatch: the bytes given for "${item.path}" hash to ${actual}, not ${item.sha256}; nothing was stored`)
+  }
+  const { results } = await env.DB.prepare('SELECT b.sha256 FROM json_each(?) j JOIN blobs b ON b.sha256 = j.value').bind(JSON.stringify(items.map((i) => i.sha256))).all<{ sha256: string }>()
+  const known = new Set(results.map((r) => r.sha256))
+  const fresh = items.filter((i) => !known.has(i.sha256))
+  const written = await Promise.all(
+    fresh.map(async (item) => {
+      // Run artifacts share the space, so the bytes may be in R2 without a row here yet.
+      if ((await env.ARTIFACTS.head(`blobs/${item.sha256}`)) !== null) return null
+      await env.ARTIFACTS.put(`blobs/${item.sha256}`, item.bytes, { sha256: item.sha256 })
+      return item.sha256
+    }),
+  )
+  if (fresh.length) {
+    const now = Date.now()
+    await env.DB.prepare("INSERT INTO blobs (sha256, size, stored_at) SELECT value ->> '$[0]', value ->> '$[1]', ?2 FROM json_each(?1) WHERE true ON CONFLICT (sha256) DO NOTHING")
+      .bind(JSON.stringify(fresh.map((i) => [i.sha256, i.bytes.byteLength])), now)
+      .run()
+  }
+  return written.filter((sha): sha is string => sha !== null)
+}
+
 /** Listed files whose bytes are not stored yet: one file per missing hash, at most `limit`. */
 export async function missingBlobs(db: D1Database, deploymentId: string, limit = 1000): Promise<Array<{ sha256: string; path: string }>> {
   const { results } = await db

@@ -72,6 +72,15 @@ export interface BlobUploadResponse {
   stored: boolean
 }
 
+/** `POST /api/deployments/:id/blobs?hashes=a,b,…` (the bytes one after another): how many were received, and which were new. */
+export interface BlobBatchResponse {
+  received: number
+  stored: string[]
+}
+
+/** What one batch upload may hold: files small enough to share a request go together, up to these. */
+export const MAX_DEPLOY_BATCH = { files: 100, bytes: 8 * 1024 * 1024 } as const
+
 /** `409` from `POST /api/deployments/:id/finalize` while bytes are missing: upload `missing` and finalize again. */
 export interface FinalizeConflictBody {
   error: { code: 'conflict'; message: string }

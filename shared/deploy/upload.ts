@@ -5,7 +5,12 @@
  * edge (`api`), so it runs in a page, a worker or Node.
  */
 import type { CreateDeploymentRequest, CreateDeploymentResponse, Deployment, FinalizeConflictBody } from './index'
-import { deployPathProblem } from './index'
+import { deployPathProblem, MAX_DEPLOY_BATCH } from './index'
+
+/** Files up to this size share a request with others; larger ones go alone. */
+const BATCH_FILE_BYTES = 256 * 1024
+/** A batch's bytes, kept well below the edge's MAX_DEPLOY_BATCH.bytes. */
+const BATCH_BYTES = 2 * 1024 * 1024
 
 /** A file of the output, its bytes read on demand (twice at most: to hash, and to upload when the edge lacks them). */
 export interface DeploySource {
@@ -111,24 +116,64 @@ export async function uploadDeployment(options: UploadOptions): Promise<UploadRe
 
   let uploadedFiles = 0
   let uploadedBytes = 0
+  /** Uploads the bytes of `hashes`: small files together (one request per batch), large ones alone. */
   const upload = async (hashes: string[]) => {
-    const bytesTotal = hashes.reduce((sum, h) => sum + (byHash.get(h)?.size ?? 0), 0)
-    let done = 0
-    let bytesDone = 0
-    progress({ phase: 'uploading', done, total: hashes.length, bytesDone, bytesTotal })
-    await eachLimited(hashes, concurrency, async (sha) => {
-      signal?.throwIfAborted()
+    const files = hashes.map((sha) => {
       const file = byHash.get(sha)
       if (!file) throw new DeployError(`The edge asked for bytes no file here has (${sha})`, 500, 'internal')
-      const bytes = await file.source.read()
-      // The file changed since it was hashed: refuse rather than publish something half-new.
-      if ((await sha256Hex(bytes)) !== sha) throw new DeployError(`${file.source.path} changed while it was being deployed; deploy again`, 409, 'conflict')
-      await answer(await api(`/api/deployments/${id}/blobs/${sha}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer>, signal }))
-      done++
-      bytesDone += file.size
-      uploadedFiles++
-      uploadedBytes += file.size
-      progress({ phase: 'uploading', done, total: hashes.length, bytesDone, bytesTotal })
+      return file
+    })
+    const bytesTotal = files.reduce((sum, f) => sum + f.size, 0)
+    let done = 0
+    let bytesDone = 0
+    progress({ phase: 'uploading', done, total: files.length, bytesDone, bytesTotal })
+    const requests: Array<typeof files> = []
+    let batch: typeof files = []
+    let batchBytes = 0
+    for (const file of files) {
+      if (file.size > BATCH_FILE_BYTES) {
+        requests.push([file])
+        continue
+      }
+      if (batch.length === MAX_DEPLOY_BATCH.files || batchBytes + file.size > BATCH_BYTES) {
+        requests.push(batch)
+        batch = []
+        batchBytes = 0
+      }
+      batch.push(file)
+      batchBytes += file.size
+    }
+    if (batch.length) requests.push(batch)
+
+    await eachLimited(requests, concurrency, async (group) => {
+      signal?.throwIfAborted()
+      const parts = await Promise.all(
+        group.map(async (file) => {
+          const bytes = await file.source.read()
+          // The file changed since it was hashed: refuse rather than publish something half-new.
+          if ((await sha256Hex(bytes)) !== file.sha256) throw new DeployError(`${file.source.path} changed while it was being deployed; deploy again`, 409, 'conflict')
+          return bytes
+        }),
+      )
+      if (group.length === 1) {
+        await answer(await api(`/api/deployments/${id}/blobs/${group[0]!.sha256}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: parts[0] as Uint8Array<ArrayBuffer>, signal }))
+      } else {
+        const body = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0))
+        let at = 0
+        for (const part of parts) {
+          body.set(part, at)
+          at += part.byteLength
+        }
+        const hashes = group.map((f) => f.sha256).join(',')
+        await answer(await api(`/api/deployments/${id}/blobs?hashes=${hashes}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, signal }))
+      }
+      for (const file of group) {
+        done++
+        bytesDone += file.size
+        uploadedFiles++
+        uploadedBytes += file.size
+      }
+      progress({ phase: 'uploading', done, total: files.length, bytesDone, bytesTotal })
     })
   }
   await upload(created.missing)
