@@ -15,8 +15,9 @@ import { startEdgeServer, type EdgeServer } from './support/edge-server'
 // Workflows end to end: the GitHub stand-in labels an issue → a signed webhook reaches the edge,
 // which queues a run of the repository's `.coder/workflows/fix.yml` → the headless runner
 // (`npx coder-runner`, the IDE's own code in headless Chromium) claims it, the agent fixes the
-// bug with the scripted model, the tests pass, a pull request and a comment appear on the
-// stand-in → the same run is visible step by step in the IDE's run view.
+// bug with the scripted model, the tests pass, the fixed site is built and deployed as a preview,
+// a pull request linking the preview and a comment appear on the stand-in → the same run is
+// visible step by step in the IDE's run view.
 // Never execFileSync here: the stand-in answers from this process, so a blocked event loop deadlocks git.
 const git = async (...args: string[]) => (await promisify(execFile)('git', args, { encoding: 'utf8' })).stdout
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -47,6 +48,9 @@ steps:
   - id: tests
     name: Run the tests
     test: true
+  - id: preview
+    name: Deploy a preview
+    deploy: { preview: true, build: npm run build, output: dist }
   - id: pr
     name: Open a pull request
     pull_request:
@@ -55,7 +59,7 @@ steps:
       labels: [coder]
   - name: Say where
     comment:
-      body: "Opened \${{ steps.pr.outputs.url }}"
+      body: "Opened \${{ steps.pr.outputs.url }} (preview \${{ steps.preview.outputs.id }})"
 `
 
 // Run now from the IDE, run by the tab; the pull request waits for a person's approval.
@@ -115,8 +119,11 @@ beforeAll(async () => {
           name: 'calc',
           private: true,
           files: {
-            'package.json': '{\n  "name": "calc",\n  "scripts": { "test": "node --test" }\n}\n',
+            'package.json': '{\n  "name": "calc",\n  "scripts": { "test": "node --test", "build": "node build.js" }\n}\n',
             'src/add.js': 'exports.add = (a, b) => a - b\n',
+            // The site a deploy step publishes: built from the code, so the preview shows the fix.
+            'build.js':
+              "const fs = require('node:fs')\nconst { add } = require('./src/add.js')\nfs.mkdirSync('dist', { recursive: true })\nfs.writeFileSync('dist/index.html', `<!doctype html><title>calc</title><p>2 + 3 = ${add(2, 3)}</p>\\n`)\n",
             'test/add.test.js': "const test = require('node:test')\nconst assert = require('node:assert')\nconst { add } = require('../src/add.js')\n\ntest('adds', () => assert.strictEqual(add(2, 3), 5))\n",
             '.coder/workflows/fix.yml': WORKFLOW,
           },
@@ -147,6 +154,7 @@ beforeAll(async () => {
     }),
   ])
   edge = await startEdgeServer({
+    preview: true,
     vars: {
       GITHUB_WEB_URL: github.url,
       GITHUB_API_URL: github.apiUrl,
@@ -242,28 +250,43 @@ describe('workflows', () => {
     const clone = join(root, 'check')
     await git('clone', '-q', '-b', pulls[0]!.head.ref, `http://x-access-token:${ownerToken}@${new URL(github.gitUrl).host}/ada/calc.git`, clone)
     expect(await git('-C', clone, 'show', 'HEAD:src/add.js')).toBe('exports.add = (a, b) => a + b\n')
-    const comments = await gh<Array<{ body: string }>>('GET', `/repos/ada/calc/issues/${issue.number}/comments`)
-    expect(comments.map((c) => c.body)).toContain(`Opened ${pulls[0]!.html_url}`)
+    // The build's output was published, never committed.
+    expect((await git('-C', clone, 'show', '--name-only', '--format=', 'HEAD')).trim().split('\n')).toEqual(['src/add.js'])
 
     // The run at the edge: every step succeeded, its trace names the runner, the PR is an artifact.
     const runs = await api<{ runs: Array<{ id: string; status: string }> }>(page, 'GET', '/api/workflows/repos/ada/calc/runs')
     expect(runs.body.runs).toEqual([expect.objectContaining({ status: 'succeeded' })])
     const runId = runs.body.runs[0]!.id
-    const run = await api<{ steps: Array<{ name: string; status: string }>; trace: Array<{ type: string; by: string }>; trigger: { summary: string } }>(page, 'GET', `/api/workflows/runs/${runId}`)
+    type Step = { name: string; status: string; log: string; output?: { values?: Record<string, string> } }
+    const run = await api<{ steps: Step[]; trace: Array<{ type: string; by: string }>; trigger: { summary: string } }>(page, 'GET', `/api/workflows/runs/${runId}`)
     expect(run.body.steps.map((s) => [s.name, s.status])).toEqual([
       ['Fix the issue', 'succeeded'],
       ['Run the tests', 'succeeded'],
+      ['Deploy a preview', 'succeeded'],
       ['Open a pull request', 'succeeded'],
       ['Say where', 'succeeded'],
     ])
     expect(run.body.trace).toContainEqual(expect.objectContaining({ type: 'claimed', by: 'runner:e2e-runner' }))
 
+    // The preview: built from the fixed code, served on its own origin, linked from the pull request and the comment.
+    const deployed = run.body.steps[2]!
+    const deploymentId = deployed.output?.values?.id ?? ''
+    const previewUrl = edge.previewOrigin(deploymentId)
+    expect(deployed.output?.values).toEqual({ id: deploymentId, url: previewUrl })
+    expect(deployed.log).toContain(`Deployed 1 file (1 uploaded, rest unchanged): ${previewUrl}`)
+    expect(pulls[0]!.body).toContain(`**Preview:** ${previewUrl}`)
+    const served = await edge.previewFetch(deploymentId, '/')
+    expect(served.status).toBe(200)
+    expect(await served.text()).toContain('<p>2 + 3 = 5</p>')
+    const comments = await gh<Array<{ body: string }>>('GET', `/repos/ada/calc/issues/${issue.number}/comments`)
+    expect(comments.map((c) => c.body)).toContain(`Opened ${pulls[0]!.html_url} (preview ${deploymentId})`)
+
     // The same run in the IDE's run view, step by step, with the pull request's link.
     await page.goto(`${edge.url}/workflows/runs/${runId}`)
     const timeline = page.getByRole('list', { name: 'Steps' })
-    await expect.poll(() => timeline.getByRole('listitem').count(), { timeout: 30_000 }).toBe(4)
-    await expect.poll(() => timeline.textContent()).toMatch(/Fix the issue[\s\S]*Run the tests[\s\S]*Open a pull request[\s\S]*Say where/)
-    expect(await timeline.locator('[data-status]').evaluateAll((items) => items.map((i) => i.getAttribute('data-status')))).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded'])
+    await expect.poll(() => timeline.getByRole('listitem').count(), { timeout: 30_000 }).toBe(5)
+    await expect.poll(() => timeline.textContent()).toMatch(/Fix the issue[\s\S]*Run the tests[\s\S]*Deploy a preview[\s\S]*Open a pull request[\s\S]*Say where/)
+    expect(await timeline.locator('[data-status]').evaluateAll((items) => items.map((i) => i.getAttribute('data-status')))).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded'])
     await timeline.getByRole('button', { name: /Open a pull request/ }).click()
     expect(await timeline.getByRole('link', { name: `#${pulls[0]!.number}` }).getAttribute('href')).toBe(pulls[0]!.html_url)
     await timeline.getByRole('button', { name: /Fix the issue/ }).click()

@@ -156,13 +156,13 @@ steps:
   - id: fix
     name: Fix it
 `
-    expect(lines(text)).toEqual([`${FILE}:7:5: steps[0]: a step needs exactly one of agent, run, test, pull_request, comment, approval`])
+    expect(lines(text)).toEqual([`${FILE}:7:5: steps[0]: a step needs exactly one of agent, run, test, pull_request, comment, approval, deploy`])
     expect(problemsOf(text)[0]).toMatchObject({ line: 7, column: 5, path: 'steps[0]', endLine: 9, endColumn: 1 })
   })
 
   test('a step with two kinds names them', () => {
     expect(lines('name: S\non: { manual: true }\nsteps:\n  - agent: hi\n    run: ls\n')).toEqual([
-      `${FILE}:4:5: steps[0]: a step needs exactly one of agent, run, test, pull_request, comment, approval (this one has agent and run)`,
+      `${FILE}:4:5: steps[0]: a step needs exactly one of agent, run, test, pull_request, comment, approval, deploy (this one has agent and run)`,
     ])
   })
 
@@ -170,7 +170,7 @@ steps:
     expect(lines('name: S\non: { manual: true }\nstpes: []\nsteps: [{ test: true, continue_on_error: true, wat: 1 }]\n')).toEqual([
       `${FILE}:3:1: stpes: unknown field \`stpes\` — did you mean \`steps\`?`,
       `${FILE}:4:23: steps[0].continue_on_error: unknown field \`continue_on_error\` — did you mean \`continue-on-error\`?`,
-      `${FILE}:4:48: steps[0].wat: unknown field \`wat\` (known: id, name, if, continue-on-error, agent, run, test, pull_request, comment, approval)`,
+      `${FILE}:4:48: steps[0].wat: unknown field \`wat\` (known: id, name, if, continue-on-error, agent, run, test, pull_request, comment, approval, deploy)`,
     ])
   })
 
@@ -296,6 +296,67 @@ steps:
       const result: ParseResult = parseWorkflow(sample, file)
       if (!result.ok) for (const p of result.problems) expect(p.line).toBeGreaterThanOrEqual(1)
     }
+  })
+})
+
+describe('parseWorkflow: deploy steps', () => {
+  const steps = (yaml: string) => `name: Site\non: { manual: true }\nsteps:\n${yaml}`
+
+  test('a preview deploy, with a build, and the defaults of the smallest one', () => {
+    const workflow = workflowOf(
+      steps(`  - id: preview
+    if: \${{ inputs.ship != 'no' }}
+    continue-on-error: true
+    deploy: { preview: true, build: npm run build, output: ./site/public/, spa: true, visibility: private }
+  - deploy: { preview: true }
+  - comment: "See \${{ steps.preview.outputs.url }} (\${{ steps.preview.outputs.id }})"
+`),
+    )
+    expect(workflow.steps.slice(0, 2)).toEqual([
+      {
+        id: 'preview',
+        name: 'Build and deploy a preview',
+        if: "inputs.ship != 'no'",
+        continueOnError: true,
+        kind: 'deploy',
+        preview: true,
+        build: 'npm run build',
+        output: './site/public/',
+        spa: true,
+        visibility: 'private',
+      },
+      { id: 'step-2', name: 'Deploy a preview', continueOnError: false, kind: 'deploy', preview: true, output: 'dist', spa: false, visibility: 'public' },
+    ])
+  })
+
+  test('`preview: true` is required: production stays a person’s act', () => {
+    const why = 'a deploy step needs `preview: true`: it publishes a preview with a URL of its own; promoting a deployment to production stays a person’s act, in the IDE'
+    expect(lines(steps('  - deploy: { build: npm run build }\n'))).toEqual([`${FILE}:4:13: steps[0].deploy.preview: ${why}`])
+    expect(lines(steps('  - deploy: { preview: false }\n'))).toEqual([`${FILE}:4:24: steps[0].deploy.preview: ${why}`])
+    expect(lines(steps('  - deploy: true\n'))).toEqual([`${FILE}:4:13: steps[0].deploy: expected an object, got boolean true`])
+  })
+
+  test('an output folder may not leave the project', () => {
+    expect(lines(steps('  - deploy: { preview: true, output: ../secrets }\n  - deploy: { preview: true, output: "dist/../../x" }\n'))).toEqual([
+      `${FILE}:4:38: steps[0].deploy.output: "../secrets" leaves the project (no ".." in the output folder)`,
+      `${FILE}:5:38: steps[1].deploy.output: "dist/../../x" leaves the project (no ".." in the output folder)`,
+    ])
+    expect(lines(steps('  - deploy: { preview: true, output: "dist\\\\web" }\n'))).toEqual([
+      `${FILE}:4:38: steps[0].deploy.output: "dist\\web" is not a folder path (use / between folders)`,
+    ])
+  })
+
+  test('unknown fields, a bad visibility, and a deploy beside another kind', () => {
+    expect(lines(steps('  - deploy: { preview: true, outptu: dist, visibility: secret }\n'))).toEqual([
+      `${FILE}:4:30: steps[0].deploy.outptu: unknown field \`outptu\` — did you mean \`output\`?`,
+      `${FILE}:4:56: steps[0].deploy.visibility: expected public or private, got \`secret\``,
+    ])
+    expect(lines(steps('  - deploy: { preview: true, production: true }\n'))).toEqual([
+      `${FILE}:4:30: steps[0].deploy.production: unknown field \`production\` (known: preview, build, output, spa, visibility)`,
+    ])
+    expect(lines(steps('  - run: npm run build\n    deploy: { preview: true }\n'))).toEqual([
+      `${FILE}:4:5: steps[0]: a step needs exactly one of agent, run, test, pull_request, comment, approval, deploy (this one has run and deploy)`,
+    ])
   })
 })
 

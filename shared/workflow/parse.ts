@@ -5,6 +5,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml'
 import type { z } from 'zod'
+import { outputFolderProblem } from '../deploy/output'
 import { cronProblem } from './cron'
 import { ExpressionError, parseExpression, parseTemplate, referencedStepIds, unwrapExpression, type ExpressionNode } from './expressions'
 import { fieldsAt, STEP_KINDS, TRIGGER_KEYS, workflowFileSchema, type WorkflowFile, type WorkflowFileStep } from './schema'
@@ -190,6 +191,9 @@ function issueProblems(issue: z.core.$ZodIssue, base: Path, data: unknown, locat
       return [locate.problem(path, `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeType(value)}`)]
     }
     case 'invalid_value':
+      // A sentence the schema wrote itself (zod's own start with "Invalid") says more than "expected true".
+      if (!issue.message.startsWith('Invalid')) return [locate.problem(path, issue.message, hasPath(data, path) ? {} : { near: path.slice(0, -1) })]
+      if (!hasPath(data, path)) return [locate.problem(path, `missing required field \`${String(path[path.length - 1])}\``, { near: path.slice(0, -1) })]
       return [locate.problem(path, `expected ${listing(issue.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))}, got ${describeType(value)}`)]
     case 'invalid_key':
       return [locate.problem(path, issue.issues[0]?.message ?? 'invalid name', { key: true })]
@@ -253,6 +257,11 @@ function semanticProblems(data: Record<string, unknown>, locate: Locator): Workf
       problems.push(
         locate.problem(['steps', index], `a step needs exactly one of ${STEP_KINDS.join(', ')}${kinds.length ? ` (this one has ${listing(kinds, 'and')})` : ''}`),
       )
+    const deploy = step.deploy
+    if (isObject(deploy) && typeof deploy.output === 'string') {
+      const problem = outputFolderProblem(deploy.output)
+      if (problem) problems.push(locate.problem(['steps', index, 'deploy', 'output'], problem))
+    }
     if (typeof step.id === 'string') {
       if (ids.has(step.id)) problems.push(locate.problem(['steps', index, 'id'], `duplicate step id \`${step.id}\` (also steps[${ids.get(step.id)}])`))
       else ids.set(step.id, index)
@@ -361,6 +370,19 @@ function normaliseStep(step: WorkflowFileStep, index: number, workflowName: stri
       name: 'Post a comment',
       body: comment.body,
       ...(comment.issue !== undefined ? { issue: String(comment.issue) } : {}),
+    })
+  }
+  if (step.deploy !== undefined) {
+    const { build, output, spa, visibility } = step.deploy
+    return named({
+      ...common,
+      kind: 'deploy',
+      name: build ? 'Build and deploy a preview' : 'Deploy a preview',
+      preview: true,
+      ...(build !== undefined ? { build } : {}),
+      output: output ?? 'dist',
+      spa: spa ?? false,
+      visibility: visibility ?? 'public',
     })
   }
   const approval = step.approval

@@ -27,6 +27,13 @@ test('the JSON Schema agrees with the parser on what is valid', () => {
     ['name: S\non: { manual: true }\nstpes: []\nsteps: [{ run: ls }]', false],
     ['name: S\non: { issues: { types: [labelled] } }\nsteps: [{ run: ls }]', false],
     ['name: S\non: { issues: { labels: [coder] } }\nsteps: [{ agent: { instructions: go, role: fixer } }, { pull_request: {} }]', true],
+    ['name: S\non: { manual: true }\nsteps: [{ deploy: { preview: true, build: npm run build, output: site, spa: true, visibility: private } }]', true],
+    ['name: S\non: { manual: true }\nsteps: [{ deploy: { build: npm run build } }]', false],
+    ['name: S\non: { manual: true }\nsteps: [{ deploy: { preview: false } }]', false],
+    ['name: S\non: { manual: true }\nsteps: [{ deploy: { preview: true, output: ../up } }]', false],
+    ['name: S\non: { manual: true }\nsteps: [{ deploy: { preview: true, output: a/../b } }]', false],
+    ['name: S\non: { manual: true }\nsteps: [{ deploy: { preview: true, output: a..b } }]', true],
+    ['name: S\non: { manual: true }\nsteps: [{ deploy: { preview: true, target: prod } }]', false],
   ]
   for (const [text, valid] of cases) {
     expect(validate(parse(text)), text).toBe(valid)

@@ -9,7 +9,7 @@
 import { z } from 'zod'
 
 /** The keys that make a step's kind; a step has exactly one. */
-export const STEP_KINDS = ['agent', 'run', 'test', 'pull_request', 'comment', 'approval'] as const
+export const STEP_KINDS = ['agent', 'run', 'test', 'pull_request', 'comment', 'approval', 'deploy'] as const
 
 /** The trigger keys of `on`. */
 export const TRIGGER_KEYS = ['issues', 'pull_request', 'schedule', 'webhook', 'manual'] as const
@@ -33,6 +33,9 @@ export const STEP_ID_PATTERN = /^[a-z0-9_-]+$/
 export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** A webhook's name: a path segment of /api/workflows/repos/<owner>/<repo>/hooks/<name>. */
 export const WEBHOOK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+/** Why a deploy step must say `preview: true` (parse.ts shows the schema's own sentences as they are). */
+export const DEPLOY_PREVIEW_REQUIRED =
+  'a deploy step needs `preview: true`: it publishes a preview with a URL of its own; promoting a deployment to production stays a person’s act, in the IDE'
 /** A manual input's name (`inputs.<name>` in expressions). */
 export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/
 
@@ -164,6 +167,23 @@ const step = z
       .union([z.literal(true), z.null(), z.string(), z.strictObject({ message: z.string().optional() })])
       .optional()
       .describe('Waits until a member approves in the IDE.'),
+    deploy: z
+      .strictObject({
+        preview: z
+          .literal(true, { error: DEPLOY_PREVIEW_REQUIRED })
+          .describe('Required, and only `true` for now: the step publishes a new preview deployment; promoting one to production stays a person’s act, in the IDE.'),
+        build: text.optional().describe('A shell command run first on the runtime, like a `run` step (e.g. `npm run build`); its writes are undone after the upload, so they never reach a pull request.'),
+        output: z
+          .string()
+          // For editors; parse.ts says why (outputFolderProblem).
+          .meta({ not: { pattern: '(^|/)\\.\\.(/|$)' } })
+          .optional()
+          .describe('The folder to publish, relative to the repository (no `..`). Default: dist. node_modules, .git and dotfiles are never published.'),
+        spa: z.boolean().optional().describe('A single-page app: unknown paths without a file extension are answered with index.html. Default false.'),
+        visibility: z.enum(['public', 'private']).optional().describe('public (default): anyone with the URL; private: only through a signed link.'),
+      })
+      .optional()
+      .describe('Builds (optionally) and publishes a folder of the working copy as a preview deployment; outputs `url` and `id`, and a later pull request links the preview.'),
   })
   .meta({ oneOf: STEP_KINDS.map((kind) => ({ required: [kind] })) })
 

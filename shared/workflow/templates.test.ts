@@ -9,7 +9,7 @@ function parsed(id: string): Workflow {
 }
 
 test('every template parses cleanly and has a workflow file name', () => {
-  expect(WORKFLOW_TEMPLATES.map((t) => t.id)).toEqual(['fix-labeled-issues', 'review-pull-requests', 'weekly-dependency-bump'])
+  expect(WORKFLOW_TEMPLATES.map((t) => t.id)).toEqual(['fix-labeled-issues', 'review-pull-requests', 'weekly-dependency-bump', 'preview-pull-requests'])
   for (const template of WORKFLOW_TEMPLATES) {
     expect(isWorkflowPath(`${WORKFLOW_DIR}/${template.fileName}`)).toBe(true)
     expect(parsed(template.id).name).toBe(template.title)
@@ -38,4 +38,14 @@ test('weekly-dependency-bump: Monday schedule and Run now → bump → tests →
   expect(w.on.schedule).toEqual([{ cron: '0 9 * * 1' }])
   expect(w.on.manual).toBeDefined()
   expect(w.steps.map((s) => s.kind)).toEqual(['agent', 'test', 'pull_request'])
+})
+
+test('preview-pull-requests: each update of a pull request → build and deploy a preview → comment its link', () => {
+  const w = parsed('preview-pull-requests')
+  expect(w.on.pullRequest?.types).toEqual(['opened', 'synchronize', 'reopened'])
+  expect(w.policies.writePaths).toEqual([])
+  expect(w.steps.map((s) => s.kind)).toEqual(['deploy', 'comment'])
+  expect(w.steps[0]).toMatchObject({ kind: 'deploy', preview: true, build: 'npm run build', output: 'dist' })
+  const comment = w.steps[1]
+  expect(comment.kind === 'comment' && comment.body).toContain('${{ steps.preview.outputs.url }}')
 })

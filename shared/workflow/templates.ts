@@ -2,7 +2,7 @@
 
 /** A workflow file to start from. */
 export interface WorkflowTemplate {
-  id: 'fix-labeled-issues' | 'review-pull-requests' | 'weekly-dependency-bump'
+  id: 'fix-labeled-issues' | 'review-pull-requests' | 'weekly-dependency-bump' | 'preview-pull-requests'
   title: string
   description: string
   /** Its name in .coder/workflows/. */
@@ -119,6 +119,27 @@ steps:
       labels: [dependencies]
 `
 
+const previewPullRequests = `# Builds each pull request when it is opened or updated, publishes the build as a preview
+# (its own URL), and links it on the pull request. Promoting a preview to production stays
+# a person's act, in the IDE.
+name: Preview pull requests
+on:
+  pull_request:
+    types: [opened, synchronize, reopened]
+budget:
+  timeout_minutes: 15
+policies:
+  write_paths: []
+steps:
+  - id: preview
+    deploy:
+      preview: true
+      build: npm run build          # installs the dependencies first when node_modules is missing
+      output: dist
+  - id: link
+    comment: "Preview of \${{ trigger.pull_request.head }}: \${{ steps.preview.outputs.url }}"
+`
+
 /** The templates the IDE offers for a new workflow. */
 export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
   {
@@ -141,5 +162,12 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
     description: 'Every Monday at 09:00 UTC, or on Run now: update dependencies, run the tests, open a pull request.',
     fileName: 'weekly-dependency-bump.yml',
     source: weeklyDependencyBump,
+  },
+  {
+    id: 'preview-pull-requests',
+    title: 'Preview pull requests',
+    description: 'When a pull request is opened or updated: build it, publish the build as a preview, and comment its link.',
+    fileName: 'preview-pull-requests.yml',
+    source: previewPullRequests,
   },
 ]

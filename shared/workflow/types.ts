@@ -6,6 +6,7 @@
  * the schema (schema.ts).
  */
 import type { TestSummary } from '../agent'
+import type { DeploymentVisibility } from '../deploy'
 
 /** Trigger kinds a workflow's `on` can name. */
 export type TriggerKind = 'issues' | 'pull_request' | 'schedule' | 'webhook' | 'manual'
@@ -76,6 +77,11 @@ export type WorkflowStep = StepCommon &
     /** A comment on the trigger's issue or pull request (or `issue`, an expression giving its number). */
     | { kind: 'comment'; body: string; issue?: string }
     | { kind: 'approval'; message?: string }
+    /**
+     * Runs `build` (when given) like a `run` step, publishes the working copy's `output` folder
+     * (workspace-relative) as a preview deployment, then undoes the build's writes.
+     */
+    | { kind: 'deploy'; preview: true; build?: string; output: string; spa: boolean; visibility: DeploymentVisibility }
   )
 
 export type StepKind = WorkflowStep['kind']
@@ -160,6 +166,8 @@ export interface StepOutput {
   approval?: { decision: 'approved' | 'rejected'; by: string; at: number; note?: string }
   /** The agent run of an agent step (its record at /runs/<id>). */
   agentRunId?: string
+  /** The preview a deploy step published: its id, its URL (when the edge serves previews), and how many files went up. */
+  deployment?: { id: string; url?: string; files: number; uploaded: number; visibility: DeploymentVisibility }
 }
 
 export interface StepState {

@@ -19,7 +19,7 @@ const STEP_STATUS: Record<StepStatus, { icon: string; label: string }> = {
   cancelled: { icon: '⊘', label: 'Cancelled' },
 }
 
-const STEP_KIND: Record<StepState['kind'], string> = { agent: 'agent', run: 'command', test: 'tests', pull_request: 'pull request', comment: 'comment', approval: 'approval' }
+const STEP_KIND: Record<StepState['kind'], string> = { agent: 'agent', run: 'command', test: 'tests', pull_request: 'pull request', comment: 'comment', approval: 'approval', deploy: 'preview' }
 
 const credits = (micros: number) => `${formatCredits(micros)} credits`
 
@@ -224,6 +224,17 @@ function StepItem(props: { step: StepState; run: WorkflowRunView; now: number; b
             <Show when={out()?.commit} keyed>
               {(c) => (
                 <li>Commit <code title={c.oid}>{c.oid.slice(0, 7)}</code> on <code>{c.branch}</code></li>
+              )}
+            </Show>
+            <Show when={out()?.deployment} keyed>
+              {(d) => (
+                <li>
+                  Preview{' '}
+                  <Show when={d.url} fallback={<code title={d.id}>{d.id.slice(0, 8)}</code>}>
+                    <a href={d.url} target="_blank" rel="noopener">{d.url}</a>
+                  </Show>{' '}
+                  ({d.files} files, {d.uploaded} uploaded{d.visibility === 'private' ? '; private: open it through a signed link from Deployments' : ''})
+                </li>
               )}
             </Show>
             <Show when={out()?.comment} keyed>

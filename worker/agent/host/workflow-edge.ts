@@ -14,6 +14,8 @@ export interface RunnerEdge {
   release(): Promise<void>
   /** Any other same-origin JSON call with the runner's session (GitHub through the edge, the git hosts). */
   json<T>(method: string, path: string, body?: unknown): Promise<T>
+  /** A raw same-origin request with the runner's session (`path` starts with `/api/`), its answer as it is: for callers that read errors themselves (deployments). */
+  fetch(path: string, init?: RequestInit): Promise<Response>
 }
 
 /** The edge's `{ error: { code, message } }` as an AppError (`LEASE_LOST` for a lease that is gone). */
@@ -51,5 +53,6 @@ export function createRunnerEdge(origin: string, runId: string, leaseToken: stri
     secrets: async () => (await json<{ secrets: Record<string, string> }>('POST', `${run}/secrets`, { leaseToken })).secrets,
     release: async () => void (await json('POST', `${run}/release`, { leaseToken })),
     json,
+    fetch: (path, init) => fetchFn(`${origin}${path}`, { ...init, credentials: 'include' }),
   }
 }

@@ -1,6 +1,7 @@
 import type { AgentEvent, TestSummary } from '../../../shared/agent'
 import { AppError } from '../../../shared/errors'
 import type { ModelProvider } from '../../../shared/models'
+import type { FileService } from '../../../shared/namespace'
 import type { Handlers } from '../../../shared/rpc'
 import type { OutputChunk, RuntimeApi } from '../../../shared/runtime'
 import { evaluate, interpolate, isTruthy, isWriteAllowed, maskSecrets, parseWorkflow, stepsContext, WORKFLOW_BRANCH_PREFIX } from '../../../shared/workflow'
@@ -18,8 +19,9 @@ import type { WorkspaceLink } from '../../runtime/host/workspace-link'
 import { unifiedDiff } from '../tools/runtime'
 import { createAgentProject, type AgentProject } from './agent-project'
 import { changedFiles, commitRun, summarize } from './golden-rule'
-import { pushRun } from './pull-request'
+import { pushRun, workflowPullRequestBody, type PullRequestPreview } from './pull-request'
 import { runTask } from './run-task'
+import { keepWorkingCopy, publishFolder, workingCopyRef } from './workflow-deploy'
 import { createRunnerEdge, type RunnerEdge } from './workflow-edge'
 import { createWorkspaceFiles } from './workspace-files'
 
@@ -156,7 +158,7 @@ export async function runWorkflowJob(start: WorkflowJobStart, deps: WorkflowJobD
           log.write(`Skipped: \`${step.if}\` is false.\n`)
           result = { status: 'skipped' }
         } else {
-          const output = await runStep(step, { workflow, context, agent, runtime, edge, log, start, spentMicros: spent, signal: controller.signal, provider: deps.provider, secrets, origin: deps.origin })
+          const output = await runStep(step, { workflow, context, agent, base: files, runtime, edge, log, start, spentMicros: spent, signal: controller.signal, provider: deps.provider, secrets, origin: deps.origin })
           await checkWritePaths(agent, workflow.policies.writePaths)
           Object.assign(output, await workspaceOutput(agent, info.id))
           result = { status: 'succeeded', output: { ...output, costMicros: undefined } as StepOutput, costMicros: output.costMicros }
@@ -209,6 +211,8 @@ interface StepDeps {
   workflow: Workflow
   context: ExpressionContext
   agent: AgentProject
+  /** The clone's working tree, under the agent's overlay: what the run started from. */
+  base: FileService
   runtime: Handlers<RuntimeApi>
   edge: RunnerEdge
   log: StepLog
@@ -230,16 +234,8 @@ async function runStep(step: WorkflowStep, d: StepDeps): Promise<StepResult> {
     case 'agent':
       return runAgentStep(step, d)
     case 'run': {
-      const { command, values } = shellCommand(step.command, d.context)
-      d.log.write(`$ ${text(step.command)}\n`)
-      // Granted secrets reach commands as environment variables (and the agent under /cap/secrets).
-      const exit = await d.runtime.spawn(
-        { projectId, pid: `workflow-${crypto.randomUUID()}`, command: 'sh', args: ['-c', command], cwd: '/workspace', env: { ...env, ...d.secrets, ...values }, timeoutMs: COMMAND_TIMEOUT_MS },
-        { signal: d.signal, progress: (p) => p.output?.forEach((c: OutputChunk) => d.log.write(c.text)) },
-      )
-      if (exit.timedOut) throw new StepFailure(`\`${command}\` timed out after ${COMMAND_TIMEOUT_MS / 60_000} minutes`)
-      if (exit.code !== 0) throw new StepFailure(`\`${command}\` exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`)
-      return { summary: `\`${command}\` succeeded`, values: { exit_code: exit.code ?? 0 } }
+      const command = await runCommand(step.command, d)
+      return { summary: `\`${command}\` succeeded`, values: { exit_code: 0 } }
     }
     case 'test': {
       d.log.write('Running the project’s tests…\n')
@@ -265,9 +261,75 @@ async function runStep(step: WorkflowStep, d: StepDeps): Promise<StepResult> {
     case 'approval':
       // The edge holds approval steps (the run waits); a runner only sees one already decided.
       return { summary: 'Approved' }
+    case 'deploy':
+      return runDeployStep(step, d)
     default:
       return unreachable(step)
   }
+}
+
+/**
+ * Runs a shell command (`${{ … }}` filled in as environment variables) on the runtime in
+ * /workspace, its output streamed to the step's log, with the run's granted secrets in its
+ * environment. Resolves to the command as run; a non-zero exit or a timeout fails the step.
+ */
+async function runCommand(template: string, d: StepDeps): Promise<string> {
+  const { command, values } = shellCommand(template, d.context)
+  d.log.write(`$ ${interpolate(template, d.context)}\n`)
+  // Granted secrets reach commands as environment variables (and the agent under /cap/secrets).
+  const exit = await d.runtime.spawn(
+    { projectId: d.agent.project.info.id, pid: `workflow-${crypto.randomUUID()}`, command: 'sh', args: ['-c', command], cwd: '/workspace', env: { ...d.start.env, ...d.secrets, ...values }, timeoutMs: COMMAND_TIMEOUT_MS },
+    { signal: d.signal, progress: (p) => p.output?.forEach((c: OutputChunk) => d.log.write(c.text)) },
+  )
+  if (exit.timedOut) throw new StepFailure(`\`${command}\` timed out after ${COMMAND_TIMEOUT_MS / 60_000} minutes`)
+  if (exit.code !== 0) throw new StepFailure(`\`${command}\` exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`)
+  return command
+}
+
+/**
+ * A deploy step: the build (when given) as a `run` step would run it, then the output folder of
+ * the working copy published as a preview of the workflow's repository; the build's writes are
+ * undone afterwards, whether it succeeded or not. Outputs `url` (when the edge serves previews)
+ * and `id`.
+ */
+async function runDeployStep(step: Extract<WorkflowStep, { kind: 'deploy' }>, d: StepDeps): Promise<StepResult> {
+  const restore = step.build !== undefined ? await keepWorkingCopy(d.agent, d.base) : null
+  try {
+    if (step.build !== undefined) await runCommand(step.build, d)
+    const repo = d.context.repository.full_name
+    const result = await publishFolder({
+      agent: d.agent,
+      folder: step.output,
+      request: { project: repo, repo, ...(await workingCopyRef(d.agent)), spa: step.spa, visibility: step.visibility },
+      api: (path, init) => d.edge.fetch(path, init),
+      log: (text) => d.log.write(text),
+      signal: d.signal,
+      secrets: Object.values(d.secrets),
+    })
+    const { deployment } = result
+    const where = deployment.url ?? `deployment ${deployment.id} (this edge serves no previews: its PREVIEW_URL_TEMPLATE is unset)`
+    d.log.write(`Deployed ${result.totalFiles} file${result.totalFiles === 1 ? '' : 's'} (${result.uploadedFiles} uploaded, rest unchanged): ${where}\n`)
+    return {
+      summary: `Deployed ${result.totalFiles} file${result.totalFiles === 1 ? '' : 's'}${deployment.url ? `: ${deployment.url}` : ''}`,
+      deployment: { id: deployment.id, ...(deployment.url ? { url: deployment.url } : {}), files: result.totalFiles, uploaded: result.uploadedFiles, visibility: deployment.visibility },
+      values: { id: deployment.id, ...(deployment.url ? { url: deployment.url } : {}) },
+    }
+  } finally {
+    // Never in place of the step's own error: a failed undo is only logged (write_paths still checks what is left).
+    if (restore && !d.signal.aborted) await restore().catch((error: unknown) => d.log.write(`Could not undo the build's writes: ${(error as Error)?.message ?? error}\n`))
+  }
+}
+
+/** The preview the last deploy step before `step` published, for the pull request's reviewers. */
+function previewBefore(step: WorkflowStep, d: StepDeps): PullRequestPreview | undefined {
+  const earlier = d.workflow.steps.slice(0, d.workflow.steps.indexOf(step)).reverse()
+  for (const s of earlier) {
+    if (s.kind !== 'deploy') continue
+    const state = d.context.steps[s.id]
+    const { url, id } = state?.outputs ?? {}
+    if (state?.status === 'succeeded' && typeof url === 'string' && typeof id === 'string') return { url, id, visibility: s.visibility }
+  }
+  return undefined
 }
 
 /**
@@ -355,12 +417,10 @@ async function openPullRequestStep(step: Extract<WorkflowStep, { kind: 'pull_req
   if (!title) throw new StepFailure('The pull request’s title is empty')
   const projectId = d.agent.project.info.id
   const branch = `${WORKFLOW_BRANCH_PREFIX}${d.workflow.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30).replace(/-+$/, '') || 'workflow'}-${d.context.run.id.replace(/-/g, '').slice(0, 8)}`
-  const reports = Object.entries(d.context.steps).filter(([, s]) => s.outputs.passed !== undefined)
-  const body = [
-    step.body ? interpolate(step.body, d.context) : '',
-    reports.length ? `\n**Checks:** ${reports.map(([id, s]) => `${id}: ${s.outputs.passed} passed, ${s.outputs.failed} failed`).join('; ')}` : '',
-    `\n_Opened by the Coder workflow “${d.workflow.name}” — run ${d.context.run.url}_`,
-  ].join('\n').trim()
+  const checks = Object.entries(d.context.steps).filter(([, s]) => s.outputs.passed !== undefined).map(([id, s]) => ({ id, passed: s.outputs.passed, failed: s.outputs.failed }))
+  const preview = previewBefore(step, d)
+  if (preview) d.log.write(`Linking the preview ${preview.url}\n`)
+  const body = workflowPullRequestBody({ body: step.body ? interpolate(step.body, d.context) : '', workflowName: d.workflow.name, runUrl: d.context.run.url, checks, preview })
   // A secret must not leave through the pull request: not in a file, the title or the description.
   await refuseSecretsInFiles(d.agent, Object.values(d.secrets))
   const mask = (text: string) => maskSecrets(text, Object.values(d.secrets))
