@@ -6,7 +6,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -83,10 +84,11 @@ export async function startEdgeServer(options: EdgeServerOptions = {}): Promise<
   const removeTemp = () => rmSync(temp, { recursive: true, force: true })
 
   if (options.migrate !== false) {
-    const migrated = spawnSync(nodeBin, [wranglerBin, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo], { cwd: repoRoot, env: wranglerEnv(), encoding: 'utf8' })
-    if (migrated.status !== 0) {
+    try {
+      cpSync(migratedState(), persistTo, { recursive: true })
+    } catch (error) {
       removeTemp()
-      throw new Error(`wrangler d1 migrations apply failed (${migrated.status}):\n${migrated.stdout}${migrated.stderr}`)
+      throw error
     }
   }
 
@@ -177,6 +179,34 @@ export async function startEdgeServer(options: EdgeServerOptions = {}): Promise<
     await sleep(250)
   }
   return { url, persistTo, output: () => output, previewOrigin, previewFetch, stop }
+}
+
+/**
+ * A local state whose D1 has every migration of edge/migrations applied, made once per set of
+ * migrations (and wrangler version) and copied for each edge: applying them takes wrangler several
+ * seconds, a copy a few milliseconds. Kept in the temp dir under a hash of what made it.
+ */
+function migratedState(): string {
+  const migrations = join(repoRoot, 'edge', 'migrations')
+  const hash = createHash('sha256').update(readFileSync(join(repoRoot, 'node_modules', 'wrangler', 'package.json')))
+  for (const name of readdirSync(migrations).sort()) hash.update(name).update(readFileSync(join(migrations, name)))
+  hash.update(readFileSync(join(repoRoot, 'wrangler.toml')))
+  const template = join(tmpdir(), `coder-e2e-d1-${hash.digest('hex').slice(0, 16)}`)
+  if (existsSync(join(template, 'complete'))) return join(template, 'state')
+  const staging = mkdtempSync(join(tmpdir(), 'coder-e2e-d1-staging-'))
+  const migrated = spawnSync(nodeBin, [wranglerBin, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', join(staging, 'state')], { cwd: repoRoot, env: wranglerEnv(), encoding: 'utf8' })
+  if (migrated.status !== 0) {
+    rmSync(staging, { recursive: true, force: true })
+    throw new Error(`wrangler d1 migrations apply failed (${migrated.status}):\n${migrated.stdout}${migrated.stderr}`)
+  }
+  writeFileSync(join(staging, 'complete'), '')
+  try {
+    renameSync(staging, template)
+  } catch {
+    // Another process made it meanwhile: use theirs.
+    rmSync(staging, { recursive: true, force: true })
+  }
+  return join(template, 'state')
 }
 
 /** `.env` lines; values single-quoted, so JSON stays as written. */
