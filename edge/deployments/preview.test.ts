@@ -74,7 +74,7 @@ describe('the preview origin', () => {
     expect(opened.status).toBe(303)
     expect(opened.headers.get('location')).toBe('/docs/?q=1')
     const cookie = opened.headers.get('set-cookie')!
-    expect(cookie).toMatch(new RegExp(`^${PREVIEW_COOKIE}=${token.replace('.', '\\.')}; Path=/; Max-Age=(59|60); HttpOnly; SameSite=Lax; Secure$`))
+    expect(cookie).toMatch(new RegExp(`^${PREVIEW_COOKIE}=${token.replace('.', '\\.')}; Path=/; Max-Age=(59|60); HttpOnly; SameSite=None; Secure; Partitioned$`))
 
     const page = await get(host, '/docs/', { headers: { cookie: `${PREVIEW_COOKIE}=${token}` } })
     expect(page.status).toBe(200)

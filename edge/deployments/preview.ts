@@ -105,9 +105,12 @@ export async function servePreview(env: Env, request: Request): Promise<Response
     // Keep the grant on this host only, and take the token out of the address (and of any Referer).
     url.searchParams.delete(DEPLOY_LINK_PARAM)
     const maxAge = Math.max(0, Math.floor((Number(token.split('.')[0]) - Date.now()) / 1000))
-    const secure = url.protocol === 'https:' ? '; Secure' : ''
+    // SameSite=None + Partitioned: the IDE's preview pane (another site) frames the page, and the
+    // cookie must reach the page's own requests there too; partitioned, it is kept per top-level
+    // site. Browsers take Secure cookies over https, and over http on *.localhost (a secure context).
+    const secure = url.protocol === 'https:' || url.hostname === 'localhost' || url.hostname.endsWith('.localhost')
     const headers = securityHeaders(env, new Headers({ location: url.pathname + url.search, 'cache-control': 'no-store' }))
-    headers.append('set-cookie', `${PREVIEW_COOKIE}=${token}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`)
+    headers.append('set-cookie', `${PREVIEW_COOKIE}=${token}; Path=/; Max-Age=${maxAge}; HttpOnly; ${secure ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax'}`)
     return new Response(null, { status: 303, headers })
   }
   if (deployment.visibility === 'private') {
