@@ -76,6 +76,21 @@ export interface EdgeServer {
  * within 90 s.
  */
 export async function startEdgeServer(options: EdgeServerOptions = {}): Promise<EdgeServer> {
+  try {
+    return await startOnce(options)
+  } catch (error) {
+    // Free ports are picked before wrangler binds them, so another process may take one first:
+    // a wrangler that exits at start is given one more go, on fresh ports.
+    if (!(error instanceof EarlyExit)) throw error
+    console.warn(`[edge-server] ${error.message.split('\n')[0]}; starting again on other ports`)
+    return startOnce(options)
+  }
+}
+
+/** wrangler dev ended before it answered. */
+class EarlyExit extends Error {}
+
+async function startOnce(options: EdgeServerOptions): Promise<EdgeServer> {
   const temp = mkdtempSync(join(tmpdir(), 'coder-edge-'))
   const persistTo = options.persistTo ?? join(temp, 'state')
   const envFile = join(temp, 'secrets.env')
@@ -163,7 +178,7 @@ export async function startEdgeServer(options: EdgeServerOptions = {}): Promise<
     const exited = [child, preview].find((c) => c && (c.exitCode !== null || c.signalCode !== null))
     if (exited) {
       await stop()
-      throw new Error(`wrangler dev exited (${exited.exitCode ?? exited.signalCode}) before answering:\n${output}`)
+      throw new EarlyExit(`${exited === preview ? "the preview worker's " : ''}wrangler dev exited (${exited.exitCode ?? exited.signalCode}) before answering:\n${output}`)
     }
     const answered = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) }).then(
       async (res) => (await res.body?.cancel(), true),

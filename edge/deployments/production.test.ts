@@ -63,7 +63,7 @@ describe('the production alias', () => {
     expect(await errorOf(await ada.request(`/api/deployments/${d2.id}`, { method: 'DELETE' }))).toEqual({
       status: 409,
       code: 'conflict',
-      message: `Deployment ${d2.id} is the production deployment of site: promote another deployment (or roll back) before deleting it`,
+      message: `Deployment ${d2.id} is its project's production deployment: promote another deployment (or roll back) before deleting it`,
     })
     expect((await (await ada.request(`/api/deployments/${d2.id}`)).json()) as { status: string }).toMatchObject({ status: 'ready' })
     expect((await ada.request(`/api/deployments/${d1.id}`, { method: 'DELETE' })).status).toBe(200)

@@ -126,7 +126,7 @@ export function createDeploymentRoutes(): Hono<AppEnv> {
   app.delete('/:id', async (c) => {
     const row = await managedDeployment(c)
     if (!(await deleteDeployment(c.env.DB, row.id))) {
-      throw new ApiError(409, 'conflict', `Deployment ${row.id} is the production deployment of ${row.project}: promote another deployment (or roll back) before deleting it`)
+      throw new ApiError(409, 'conflict', `Deployment ${row.id} is its project's production deployment: promote another deployment (or roll back) before deleting it`)
     }
     return c.json(deploymentView(c.env, (await findDeployment(c.env.DB, row.id))!))
   })

@@ -54,6 +54,25 @@ describe('the uploader (shared/deploy/upload.ts) against the edge', () => {
     await expect(refused([shifty])).rejects.toThrow('index.html changed while it was being deployed; deploy again')
   })
 
+  it('leaves no half-made deployment behind when an upload fails or is cancelled', async () => {
+    const ada = await person('ada@example.com')
+    const controller = new AbortController()
+    const failed = await uploadDeployment({
+      request: { project: 'site' },
+      files: [source('index.html', `<h1>${crypto.randomUUID()}</h1>`)],
+      signal: controller.signal,
+      api: (path, init) => {
+        if (path.includes('/blobs')) {
+          controller.abort(new Error('Deploy cancelled'))
+          return Promise.reject(controller.signal.reason)
+        }
+        return ada.request(path, init)
+      },
+    }).catch((e: unknown) => e)
+    expect(failed).toMatchObject({ message: 'Deploy cancelled' })
+    expect(((await (await ada.request('/api/deployments?project=site')).json()) as { deployments: unknown[] }).deployments).toEqual([])
+  })
+
   it("carries the edge's refusal, with its status and message", async () => {
     const ada = await person('ada@example.com')
     const error = await uploadDeployment({ request: { project: 'x'.repeat(201) }, files: [source('index.html', 'hi')], api: (path, init) => ada.request(path, init) }).catch((e: unknown) => e)

@@ -112,85 +112,92 @@ export async function uploadDeployment(options: UploadOptions): Promise<UploadRe
     }),
   )) as CreateDeploymentResponse
   const id = created.deployment.id
-  const byHash = new Map(listed.map((f) => [f.sha256, f]))
+  try {
+    const byHash = new Map(listed.map((f) => [f.sha256, f]))
 
-  let uploadedFiles = 0
-  let uploadedBytes = 0
-  /** Uploads the bytes of `hashes`: small files together (one request per batch), large ones alone. */
-  const upload = async (hashes: string[]) => {
-    const files = hashes.map((sha) => {
-      const file = byHash.get(sha)
-      if (!file) throw new DeployError(`The edge asked for bytes no file here has (${sha})`, 500, 'internal')
-      return file
-    })
-    const bytesTotal = files.reduce((sum, f) => sum + f.size, 0)
-    let done = 0
-    let bytesDone = 0
-    progress({ phase: 'uploading', done, total: files.length, bytesDone, bytesTotal })
-    const requests: Array<typeof files> = []
-    let batch: typeof files = []
-    let batchBytes = 0
-    for (const file of files) {
-      if (file.size > BATCH_FILE_BYTES) {
-        requests.push([file])
-        continue
-      }
-      if (batch.length === MAX_DEPLOY_BATCH.files || batchBytes + file.size > BATCH_BYTES) {
-        requests.push(batch)
-        batch = []
-        batchBytes = 0
-      }
-      batch.push(file)
-      batchBytes += file.size
-    }
-    if (batch.length) requests.push(batch)
-
-    await eachLimited(requests, concurrency, async (group) => {
-      signal?.throwIfAborted()
-      const parts = await Promise.all(
-        group.map(async (file) => {
-          const bytes = await file.source.read()
-          // The file changed since it was hashed: refuse rather than publish something half-new.
-          if ((await sha256Hex(bytes)) !== file.sha256) throw new DeployError(`${file.source.path} changed while it was being deployed; deploy again`, 409, 'conflict')
-          return bytes
-        }),
-      )
-      if (group.length === 1) {
-        await answer(await api(`/api/deployments/${id}/blobs/${group[0]!.sha256}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: parts[0] as Uint8Array<ArrayBuffer>, signal }))
-      } else {
-        const body = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0))
-        let at = 0
-        for (const part of parts) {
-          body.set(part, at)
-          at += part.byteLength
-        }
-        const hashes = group.map((f) => f.sha256).join(',')
-        await answer(await api(`/api/deployments/${id}/blobs?hashes=${hashes}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, signal }))
-      }
-      for (const file of group) {
-        done++
-        bytesDone += file.size
-        uploadedFiles++
-        uploadedBytes += file.size
-      }
+    let uploadedFiles = 0
+    let uploadedBytes = 0
+    /** Uploads the bytes of `hashes`: small files together (one request per batch), large ones alone. */
+    const upload = async (hashes: string[]) => {
+      const files = hashes.map((sha) => {
+        const file = byHash.get(sha)
+        if (!file) throw new DeployError(`The edge asked for bytes no file here has (${sha})`, 500, 'internal')
+        return file
+      })
+      const bytesTotal = files.reduce((sum, f) => sum + f.size, 0)
+      let done = 0
+      let bytesDone = 0
       progress({ phase: 'uploading', done, total: files.length, bytesDone, bytesTotal })
-    })
-  }
-  await upload(created.missing)
+      const requests: Array<typeof files> = []
+      let batch: typeof files = []
+      let batchBytes = 0
+      for (const file of files) {
+        if (file.size > BATCH_FILE_BYTES) {
+          requests.push([file])
+          continue
+        }
+        if (batch.length === MAX_DEPLOY_BATCH.files || batchBytes + file.size > BATCH_BYTES) {
+          requests.push(batch)
+          batch = []
+          batchBytes = 0
+        }
+        batch.push(file)
+        batchBytes += file.size
+      }
+      if (batch.length) requests.push(batch)
 
-  progress({ phase: 'finalizing', done: 0, total: 0, bytesDone: 0, bytesTotal: 0 })
-  let finalized = await api(`/api/deployments/${id}/finalize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal })
-  // Bytes the edge reported as present but lost meanwhile (another deploy's upload failed, say): once more.
-  if (finalized.status === 409) {
-    const body = (await finalized.clone().json().catch(() => null)) as FinalizeConflictBody | null
-    if (body?.missing?.length) {
-      await upload([...new Set(body.missing.map((m) => m.sha256))])
-      finalized = await api(`/api/deployments/${id}/finalize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal })
+      await eachLimited(requests, concurrency, async (group) => {
+        signal?.throwIfAborted()
+        const parts = await Promise.all(
+          group.map(async (file) => {
+            const bytes = await file.source.read()
+            // The file changed since it was hashed: refuse rather than publish something half-new.
+            if ((await sha256Hex(bytes)) !== file.sha256) throw new DeployError(`${file.source.path} changed while it was being deployed; deploy again`, 409, 'conflict')
+            return bytes
+          }),
+        )
+        if (group.length === 1) {
+          await answer(await api(`/api/deployments/${id}/blobs/${group[0]!.sha256}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: parts[0] as Uint8Array<ArrayBuffer>, signal }))
+        } else {
+          const body = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0))
+          let at = 0
+          for (const part of parts) {
+            body.set(part, at)
+            at += part.byteLength
+          }
+          const hashes = group.map((f) => f.sha256).join(',')
+          await answer(await api(`/api/deployments/${id}/blobs?hashes=${hashes}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, signal }))
+        }
+        for (const file of group) {
+          done++
+          bytesDone += file.size
+          uploadedFiles++
+          uploadedBytes += file.size
+        }
+        progress({ phase: 'uploading', done, total: files.length, bytesDone, bytesTotal })
+      })
     }
+    await upload(created.missing)
+
+    progress({ phase: 'finalizing', done: 0, total: 0, bytesDone: 0, bytesTotal: 0 })
+    let finalized = await api(`/api/deployments/${id}/finalize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal })
+    // Bytes the edge reported as present but lost meanwhile (another deploy's upload failed, say): once more.
+    if (finalized.status === 409) {
+      const body = (await finalized.clone().json().catch(() => null)) as FinalizeConflictBody | null
+      if (body?.missing?.length) {
+        await upload([...new Set(body.missing.map((m) => m.sha256))])
+        finalized = await api(`/api/deployments/${id}/finalize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal })
+      }
+    }
+    const deployment = (await answer(finalized)) as Deployment
+    progress({ phase: 'done', done: files.length, total: files.length, bytesDone: uploadedBytes, bytesTotal: uploadedBytes })
+    return { deployment, uploadedFiles, uploadedBytes, totalFiles: files.length, totalBytes }
+  } catch (error) {
+    // Nothing half-made stays behind: a deployment that will never be ready goes (best effort, not
+    // on the aborted signal; the edge fails unfinished uploads after a day anyway).
+    await api(`/api/deployments/${id}`, { method: 'DELETE' }).catch(() => undefined)
+    throw error
   }
-  const deployment = (await answer(finalized)) as Deployment
-  progress({ phase: 'done', done: files.length, total: files.length, bytesDone: uploadedBytes, bytesTotal: uploadedBytes })
-  return { deployment, uploadedFiles, uploadedBytes, totalFiles: files.length, totalBytes }
 }
 
 /** The JSON of a 2xx answer; otherwise a DeployError carrying the edge's message. */

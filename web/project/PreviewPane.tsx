@@ -1,4 +1,7 @@
-import { Match, Switch, createEffect, createSignal, on } from 'solid-js'
+import { For, Match, Show, Switch, createEffect, createMemo, createSignal, on, type JSX } from 'solid-js'
+import type { Deployment } from '../../shared/deploy'
+import type { Deployments } from '../deploy'
+import { formatAgo } from '../format'
 
 /** Where the service worker serves a project's `/workspace` (web/sw/preview.ts). */
 const PREVIEW_PREFIX = '/preview/'
@@ -43,6 +46,160 @@ function shownPath(frame: HTMLIFrameElement, projectId: string): string | null {
 
 type Readiness = 'waiting' | 'ready' | 'unavailable'
 
+/** What the pane shows: the workspace through the service worker, production, or one deployment (by id). */
+type Source = 'tab' | 'production' | `deployment:${string}`
+
+/**
+ * The preview pane: a source selector — "In-tab" (the workspace, see InTabPreview) or, when the
+ * project has deployments, production or one ready deployment, framed from its own origin.
+ */
+export function PreviewPane(props: { projectId: string; path?: string; deployments?: Deployments }) {
+  const [source, setSource] = createSignal<Source>('tab')
+  const ready = () => props.deployments?.list().filter((d) => d.status === 'ready') ?? []
+  const production = () => props.deployments?.production()?.current ?? null
+  // The list is read when the pane first shows with deployments to offer (and when the selector is opened), if no one has yet.
+  createEffect(on([() => props.deployments, () => props.deployments?.project()], ([d]) => d && !d.list().length && void d.refresh()))
+  const chosen = createMemo((): { deployment: Deployment; url: string | undefined } | null => {
+    const s = source()
+    if (s === 'production') {
+      const current = production()
+      return current ? { deployment: current, url: props.deployments?.production()?.url ?? current.url } : null
+    }
+    if (s.startsWith('deployment:')) {
+      const found = ready().find((d) => d.id === s.slice('deployment:'.length))
+      return found ? { deployment: found, url: found.url } : null
+    }
+    return null
+  }, null, { equals: (a, b) => a?.deployment.id === b?.deployment.id && a?.url === b?.url })
+  const selector = () => (
+    <Show when={props.deployments && (ready().length || production())}>
+      <select
+        aria-label="Preview source"
+        value={chosen() ? source() : 'tab'}
+        onFocus={() => void props.deployments?.refresh()}
+        onChange={(e) => setSource(e.currentTarget.value as Source)}
+      >
+        <option value="tab">In-tab</option>
+        <Show when={production()}>
+          <option value="production">Production ({production()!.id.slice(0, 8)})</option>
+        </Show>
+        <For each={ready()}>
+          {(d) => (
+            <option value={`deployment:${d.id}`}>
+              {[d.id.slice(0, 8), d.branch, formatAgo(d.createdAt)].filter(Boolean).join(' · ')}
+            </option>
+          )}
+        </For>
+      </select>
+    </Show>
+  )
+  return (
+    <Show when={chosen()} keyed fallback={<InTabPreview projectId={props.projectId} path={props.path} selector={selector()} />}>
+      {(c) => <DeploymentPreview deployment={c.deployment} url={c.url} deployments={props.deployments!} selector={selector()} />}
+    </Show>
+  )
+}
+
+/**
+ * One public deployment (or production) framed from the preview origin. The IDE is cross-origin
+ * isolated; the preview answers with CORP cross-origin and COEP credentialless, and the frame is
+ * credentialless as well, so it shows without any cookie of the user's. A private deployment's
+ * signed link leaves a cookie on the preview's host that a frame of another site does not get
+ * (SameSite), so private ones open in a tab of their own.
+ */
+function DeploymentPreview(props: { deployment: Deployment; url: string | undefined; deployments: Deployments; selector: JSX.Element }) {
+  const isPrivate = props.deployment.visibility === 'private'
+  const [address, setAddress] = createSignal(props.url ?? '')
+  const [problem, setProblem] = createSignal<string | null>(null)
+  let frame: HTMLIFrameElement | undefined
+  /** Loads `to` (a path, or an address on the deployment's origin) in the frame. */
+  function go(to: string) {
+    if (!props.url || !frame) return
+    let target: URL
+    try {
+      target = new URL(to || '/', props.url)
+    } catch {
+      return setAddress(frame.src)
+    }
+    // Only the deployment's own pages: the frame is no general browser.
+    if (target.origin !== new URL(props.url).origin) return setAddress(frame.src)
+    frame.src = target.href
+    setAddress(target.href)
+  }
+  /** A private deployment, through a fresh signed link, in a new tab (opened at once, so no popup blocker stops it). */
+  function openPrivate() {
+    const win = window.open('about:blank', '_blank')
+    setProblem(null)
+    void props.deployments.link(props.deployment.id).then(
+      (link) => {
+        if (!link.url) throw new Error('this server names no preview address')
+        if (win) win.location.href = link.url
+        else window.open(link.url, '_blank', 'noopener')
+      },
+      (e: unknown) => {
+        win?.close()
+        setProblem(`No signed link to this private deployment: ${(e as Error).message}`)
+      },
+    )
+  }
+  return (
+    <section class="preview" aria-label="Preview">
+      <div class="preview-bar">
+        {props.selector}
+        <form
+          onSubmit={(event) => {
+            event.preventDefault()
+            go(address())
+          }}
+        >
+          <input aria-label="Preview address" spellcheck={false} readOnly={isPrivate} value={address()} onInput={(event) => setAddress(event.currentTarget.value)} />
+        </form>
+        <Show when={!isPrivate}>
+          <button type="button" title="Reload the preview" disabled={!props.url} onClick={() => frame && (frame.src = frame.src)}>
+            Reload
+          </button>
+        </Show>
+        <Show when={props.url}>
+          <Show when={!isPrivate} fallback={<button type="button" onClick={openPrivate}>Open in new tab</button>}>
+            <a class="button" href={address() || props.url} target="_blank" rel="noopener" title="Open the deployment in a new tab">
+              Open in new tab
+            </a>
+          </Show>
+        </Show>
+      </div>
+      <Show when={problem()}>
+        <p class="error" role="alert">{problem()}</p>
+      </Show>
+      <Switch>
+        <Match when={!props.url}>
+          <p class="preview-message" role="status">
+            This server names no preview address for its deployments (PREVIEW_URL_TEMPLATE is unset), so there is nothing to show.
+          </p>
+        </Match>
+        <Match when={isPrivate}>
+          <p class="preview-message" role="status">
+            Deployment {props.deployment.id.slice(0, 8)} is private: it opens through a signed link, in a tab of its own (Open in new tab).
+          </p>
+        </Match>
+        <Match when={props.url}>
+          {(url) => (
+            <iframe
+              class="preview-frame"
+              title={`Deployment ${props.deployment.id.slice(0, 8)}`}
+              ref={(el) => {
+                frame = el
+                // Before the first navigation: a credentialless frame loads another origin's page without the user's cookies.
+                el.setAttribute('credentialless', '')
+                el.src = url()
+              }}
+            />
+          )}
+        </Match>
+      </Switch>
+    </section>
+  )
+}
+
 /**
  * The in-tab preview of a static site or built app in the project's `/workspace`, served by the
  * service worker: an address bar (the previewed path; Enter goes there), Reload, Open in new tab,
@@ -50,7 +207,7 @@ type Readiness = 'waiting' | 'ready' | 'unavailable'
  * `/workspace/site`); default '/'. Until a service worker is active there is nothing to show, so
  * the frame waits for one, and says why when none can come (the dev server has none).
  */
-export function PreviewPane(props: { projectId: string; path?: string }) {
+function InTabPreview(props: { projectId: string; path?: string; selector: JSX.Element }) {
   const [worker, setWorker] = createSignal<Readiness>('serviceWorker' in navigator ? 'waiting' : 'unavailable')
   /** What the frame shows now (it follows links clicked inside it). */
   const [shown, setShown] = createSignal(workspacePath(props.path))
@@ -91,6 +248,7 @@ export function PreviewPane(props: { projectId: string; path?: string }) {
   return (
     <section class="preview" aria-label="Preview">
       <div class="preview-bar">
+        {props.selector}
         <form
           onSubmit={(event) => {
             event.preventDefault()

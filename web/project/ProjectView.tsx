@@ -11,6 +11,7 @@ import type { AgentGrants } from '../../shared/agent'
 import { AccountMenu } from '../account/AccountMenu'
 import { BranchIcon, FilesIcon, FlaskIcon, SearchIcon } from '../ui/icons'
 import { createProjectRuntimes, type ProjectRuntimes } from '../runtime'
+import { createDeployments, DeployIcon } from '../deploy'
 import type { TerminalsApi } from '../terminal'
 import { commandFor, keyLabel, type Command } from './commands'
 import { EditorArea } from './EditorArea'
@@ -32,6 +33,7 @@ const VIEWS = [
   { id: 'search', label: 'Search', keys: 'Mod-Shift-f', icon: SearchIcon },
   { id: 'git', label: 'Source control', keys: 'Ctrl-Shift-g', icon: BranchIcon },
   { id: 'tests', label: 'Testing', keys: 'Mod-Shift-Semicolon', icon: FlaskIcon },
+  { id: 'deployments', label: 'Deployments', keys: null, icon: DeployIcon },
 ] as const
 
 // Loaded when first shown: the editor and the file tree come first.
@@ -43,6 +45,8 @@ const TestsPanel = lazy(() => import('./TestsPanel').then((m) => ({ default: m.T
 const PreviewPane = lazy(() => import('./PreviewPane').then((m) => ({ default: m.PreviewPane })))
 const AgentPanel = lazy(() => import('../agent/AgentPanel').then((m) => ({ default: m.AgentPanel })))
 const Terminals = lazy(() => import('../terminal').then((m) => ({ default: m.Terminals })))
+const DeploymentsPanel = lazy(() => import('../deploy/DeploymentsPanel').then((m) => ({ default: m.DeploymentsPanel })))
+const DeployDialog = lazy(() => import('../deploy/DeployDialog').then((m) => ({ default: m.DeployDialog })))
 const TemplatesDialog = lazy(() => import('../workflows/TemplatesDialog').then((m) => ({ default: m.TemplatesDialog })))
 
 /** How a file runs in the terminal (`rel`: its path as typed there), or null when it does not. */
@@ -208,6 +212,20 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     tests()?.dispose()
   })
   createEffect(() => layout().sidebarVisible && layout().sidebar === 'tests' && void loadTests())
+  // The project's deployments: read when the view or the preview's selector first shows them.
+  const deployments = createDeployments({
+    projectId: props.projectId,
+    project: () => model.info()?.name ?? null,
+    rpc: props.client.rpc,
+    runtime: () => getRuntimes().active(),
+    env: registryEnv,
+    onTask: showTask,
+    branch: () => model.branch(),
+    startTask: (label) => model.startTask(label),
+    notify,
+  })
+  const [deploymentsMounted, setDeploymentsMounted] = createSignal(false)
+  createEffect(() => layout().sidebarVisible && layout().sidebar === 'deployments' && setDeploymentsMounted(true))
   let focusSearch: (() => void) | undefined
   /** Set when search should take focus as soon as its (lazily loaded) panel is there. */
   let searchFocusPending = false
@@ -219,7 +237,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     model.dispose()
   })
 
-  const showSidebar = (view: 'files' | 'search' | 'git' | 'tests') => {
+  const showSidebar = (view: 'files' | 'search' | 'git' | 'tests' | 'deployments') => {
     update({ sidebar: view, sidebarVisible: true })
     if (view === 'search') {
       if (focusSearch) queueMicrotask(focusSearch)
@@ -257,6 +275,8 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     { id: 'runs', title: 'Agent: Show Runs', run: () => props.openRuns?.(model.info()?.name ?? props.projectId) },
     { id: 'workflows', title: 'Workflows: Open', run: () => props.openWorkflows?.() },
     { id: 'workflowTemplate', title: 'Workflows: New from Template…', run: () => setTemplates(true) },
+    { id: 'deploy', title: 'Deploy: Deploy preview', run: () => deployments.openDialog() },
+    { id: 'deployments', title: 'View: Show Deployments', run: () => showSidebar('deployments') },
   ]
 
   async function runAllTests() {
@@ -381,7 +401,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
             {(v) => {
               const open = () => layout().sidebarVisible && layout().sidebar === v.id
               return (
-                <button type="button" aria-label={v.label} title={`${v.label} (${keyLabel(v.keys)})`} aria-pressed={open()} onClick={() => (open() ? update({ sidebarVisible: false }) : showSidebar(v.id))}>
+                <button type="button" aria-label={v.label} title={v.keys ? `${v.label} (${keyLabel(v.keys)})` : v.label} aria-pressed={open()} onClick={() => (open() ? update({ sidebarVisible: false }) : showSidebar(v.id))}>
                   <v.icon />
                   <Show when={v.id === 'git' && model.status().length > 0}>
                     <span class="count-badge">{model.status().length}</span>
@@ -424,6 +444,11 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
             <div class="sidebar-view" style={{ display: layout().sidebar === 'tests' ? 'flex' : 'none' }}>
               <Show when={tests()}>{(controller) => <TestsPanel controller={controller()} onOpen={(path, at) => void session.open(path, at)} />}</Show>
             </div>
+            <div class="sidebar-view" style={{ display: layout().sidebar === 'deployments' ? 'flex' : 'none' }}>
+              <Show when={deploymentsMounted()}>
+                <DeploymentsPanel deployments={deployments} account={props.account.state()} dialogs={dialogs} />
+              </Show>
+            </div>
           </aside>
           <Splitter axis="x" label="Resize sidebar" size={() => layout().sidebarWidth} resize={(sidebarWidth) => update({ sidebarWidth })} />
         </Show>
@@ -460,7 +485,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
               </div>
               <div class="panel-body" data-slot="preview" style={{ display: layout().panel === 'preview' ? 'flex' : 'none' }}>
                 <Show when={previewMounted()}>
-                  <PreviewPane projectId={props.projectId} />
+                  <PreviewPane projectId={props.projectId} deployments={props.account.state().status === 'signed-in' ? deployments : undefined} />
                 </Show>
               </div>
               <div class="panel-body" data-slot="agent" style={{ display: layout().panel === 'agent' ? 'flex' : 'none' }}>
@@ -481,6 +506,15 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
         tabRunner={props.tabRunner}
         openWorkflowRun={props.openWorkflowRun}
       />
+      <Show when={deployments.dialogOpen()}>
+        <DeployDialog
+          deployments={deployments}
+          account={props.account.state()}
+          unsaved={session.state.tabs.filter((t) => t.dirty).map((t) => t.path.replace(/^\/workspace\//, ''))}
+          saveAll={() => void session.saveAll()}
+          openRuns={props.openRuns && (() => (deployments.closeDialog(), props.openRuns!(model.info()?.name ?? props.projectId)))}
+        />
+      </Show>
       <Show when={templates()}>
         <TemplatesDialog client={props.client} projectId={props.projectId} close={() => setTemplates(false)} created={(path) => void session.open(`/workspace/${path}`)} />
       </Show>

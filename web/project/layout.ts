@@ -2,7 +2,7 @@ import { createSignal } from 'solid-js'
 
 /** The project view's layout, remembered per project in localStorage. */
 export interface Layout {
-  sidebar: 'files' | 'search' | 'git' | 'tests'
+  sidebar: 'files' | 'search' | 'git' | 'tests' | 'deployments'
   sidebarVisible: boolean
   sidebarWidth: number
   panelVisible: boolean
@@ -29,7 +29,7 @@ export function createLayout(projectId: string) {
     // A damaged entry: start from the defaults.
   }
   const initial: Layout = clampSizes({
-    sidebar: stored.sidebar === 'search' || stored.sidebar === 'git' || stored.sidebar === 'tests' ? stored.sidebar : 'files',
+    sidebar: stored.sidebar === 'search' || stored.sidebar === 'git' || stored.sidebar === 'tests' || stored.sidebar === 'deployments' ? stored.sidebar : 'files',
     sidebarVisible: stored.sidebarVisible ?? DEFAULT.sidebarVisible,
     sidebarWidth: stored.sidebarWidth ?? DEFAULT.sidebarWidth,
     panelVisible: stored.panelVisible ?? DEFAULT.panelVisible,
