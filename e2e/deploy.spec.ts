@@ -223,6 +223,14 @@ describe('deploy preview', () => {
     } finally {
       await stranger.close()
     }
+
+    // The preview pane frames it through a signed link of its own; the token stays out of the address.
+    await page.getByRole('tab', { name: 'Preview' }).click()
+    await page.getByLabel('Preview source').selectOption(`deployment:${id}`)
+    const frame = page.frameLocator(`iframe[title="Deployment ${id.slice(0, 8)}"]`)
+    await expect.poll(() => frame.locator('h1').textContent(), { timeout: 20_000 }).toBe('Hello from the second deploy')
+    expect(await page.getByLabel('Preview address').inputValue()).toBe(edge.previewOrigin(id))
+    await page.getByLabel('Preview source').selectOption('tab')
   })
 
   it('says why a deploy failed (the build, a missing folder) or was cancelled, and records it so', async () => {

@@ -101,17 +101,25 @@ export function PreviewPane(props: { projectId: string; path?: string; deploymen
 }
 
 /**
- * One public deployment (or production) framed from the preview origin. The IDE is cross-origin
+ * One deployment (or production) framed from the preview origin. The IDE is cross-origin
  * isolated; the preview answers with CORP cross-origin and COEP credentialless, and the frame is
- * credentialless as well, so it shows without any cookie of the user's. A private deployment's
- * signed link leaves a cookie on the preview's host that a frame of another site does not get
- * (SameSite), so private ones open in a tab of their own.
+ * credentialless as well, so it shows without any cookie of the user's. A private deployment is
+ * framed through a fresh signed link: the preview keeps its token as a partitioned cookie of its
+ * own host, which the frame's later requests carry.
  */
 function DeploymentPreview(props: { deployment: Deployment; url: string | undefined; deployments: Deployments; selector: JSX.Element }) {
   const isPrivate = props.deployment.visibility === 'private'
   const [address, setAddress] = createSignal(props.url ?? '')
   const [problem, setProblem] = createSignal<string | null>(null)
+  /** Where the frame starts: the deployment's address, or for a private one a signed link to it (null while it is made). */
+  const [start, setStart] = createSignal<string | null>(isPrivate ? null : (props.url ?? null))
   let frame: HTMLIFrameElement | undefined
+  if (isPrivate && props.url) {
+    void props.deployments.link(props.deployment.id).then(
+      (link) => (link.url ? setStart(link.url) : setProblem('No signed link to this private deployment: this server names no preview address')),
+      (e: unknown) => setProblem(`No signed link to this private deployment: ${(e as Error).message}`),
+    )
+  }
   /** Loads `to` (a path, or an address on the deployment's origin) in the frame. */
   function go(to: string) {
     if (!props.url || !frame) return
@@ -152,13 +160,11 @@ function DeploymentPreview(props: { deployment: Deployment; url: string | undefi
             go(address())
           }}
         >
-          <input aria-label="Preview address" spellcheck={false} readOnly={isPrivate} value={address()} onInput={(event) => setAddress(event.currentTarget.value)} />
+          <input aria-label="Preview address" spellcheck={false} value={address()} onInput={(event) => setAddress(event.currentTarget.value)} />
         </form>
-        <Show when={!isPrivate}>
-          <button type="button" title="Reload the preview" disabled={!props.url} onClick={() => frame && (frame.src = frame.src)}>
-            Reload
-          </button>
-        </Show>
+        <button type="button" title="Reload the preview" disabled={!props.url} onClick={() => frame && (frame.src = frame.src)}>
+          Reload
+        </button>
         <Show when={props.url}>
           <Show when={!isPrivate} fallback={<button type="button" onClick={openPrivate}>Open in new tab</button>}>
             <a class="button" href={address() || props.url} target="_blank" rel="noopener" title="Open the deployment in a new tab">
@@ -176,12 +182,12 @@ function DeploymentPreview(props: { deployment: Deployment; url: string | undefi
             This server names no preview address for its deployments (PREVIEW_URL_TEMPLATE is unset), so there is nothing to show.
           </p>
         </Match>
-        <Match when={isPrivate}>
+        <Match when={!start()}>
           <p class="preview-message" role="status">
-            Deployment {props.deployment.id.slice(0, 8)} is private: it opens through a signed link, in a tab of its own (Open in new tab).
+            Deployment {props.deployment.id.slice(0, 8)} is private: signing a link to it…
           </p>
         </Match>
-        <Match when={props.url}>
+        <Match when={start()}>
           {(url) => (
             <iframe
               class="preview-frame"
