@@ -12,8 +12,9 @@ import { signInWithGitHub } from './support/ide'
 import { startEdgeServer, type EdgeServer } from './support/edge-server'
 
 // MechaCoder end to end: a task on a GitHub repository (the stand-in) with a failing test becomes
-// a tested commit on coder/<slug>, pushed through the edge's git proxy, and a pull request whose
-// body holds the test report and the run's cost. Native git sees the branch with the fix.
+// a tested commit on coder/<slug>, pushed through the edge's git proxy, a preview of its build
+// served on its own origin, and a pull request whose body holds the test report, the preview's
+// link and the run's cost. Native git sees the branch with the fix.
 // Never execFileSync here: the stand-in answers from this process, so a blocked event loop deadlocks git.
 const git = async (...args: string[]) => (await promisify(execFile)('git', args, { encoding: 'utf8' })).stdout
 let browser: Browser
@@ -34,8 +35,11 @@ beforeAll(async () => {
           name: 'calc',
           private: true,
           files: {
-            'package.json': '{\n  "name": "calc",\n  "scripts": { "test": "node --test" }\n}\n',
+            'package.json': '{\n  "name": "calc",\n  "scripts": { "test": "node --test", "build": "node build.js" }\n}\n',
             'src/add.js': 'exports.add = (a, b) => a - b\n',
+            // The site the preview publishes: built from the code, so it shows the fix.
+            'build.js':
+              "const fs = require('node:fs')\nconst { add } = require('./src/add.js')\nfs.mkdirSync('dist', { recursive: true })\nfs.writeFileSync('dist/index.html', `<!doctype html><title>calc</title><p>2 + 3 = ${add(2, 3)}</p>\\n`)\n",
             'test/add.test.js': "const test = require('node:test')\nconst assert = require('node:assert')\nconst { add } = require('../src/add.js')\n\ntest('adds', () => assert.strictEqual(add(2, 3), 5))\n",
           },
         },
@@ -53,6 +57,7 @@ beforeAll(async () => {
     }),
   ])
   edge = await startEdgeServer({
+    preview: true,
     vars: {
       GITHUB_WEB_URL: github.url,
       GITHUB_API_URL: github.apiUrl,
@@ -75,7 +80,7 @@ afterAll(async () => {
 })
 
 describe('MechaCoder on GitHub', () => {
-  it('turns a task into a tested commit on coder/<slug>, pushes it through the edge and opens a pull request with the test report', { timeout: 300_000 }, async () => {
+  it('turns a task into a tested commit on coder/<slug>, pushes it through the edge, deploys a preview of it and opens a pull request with the test report and the preview', { timeout: 300_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     await context.addInitScript(() => localStorage.setItem('coder.settings', JSON.stringify({ author: { name: 'Ada Lovelace', email: 'ada@example.com' } })))
     const page = await context.newPage()
@@ -90,6 +95,13 @@ describe('MechaCoder on GitHub', () => {
     await page.getByRole('option', { name: /^Agent: New Task/ }).click()
     await expect.poll(() => page.getByRole('combobox', { name: 'Model', exact: true }).inputValue(), { timeout: 30_000 }).toBe('e2e-model')
     expect(await page.getByLabel('Push and open a pull request').isChecked()).toBe(true)
+    // "Deploy a preview" is off until ticked; its build and folder come from package.json's build script.
+    const deploy = page.getByLabel('Deploy a preview')
+    expect(await deploy.isChecked()).toBe(false)
+    await deploy.check()
+    await page.locator('.agent-preview summary').click()
+    await expect.poll(() => page.getByLabel('Build command').inputValue()).toBe('npm run build')
+    expect(await page.getByLabel('Output folder').inputValue()).toBe('dist')
     await page.getByLabel('Task').fill('Make the failing test pass')
     await page.getByRole('button', { name: 'Start' }).click()
 
@@ -97,11 +109,21 @@ describe('MechaCoder on GitHub', () => {
     await expect.poll(() => feed.locator('.feed-stopped').getAttribute('data-reason'), { timeout: 180_000 }).toBe('finished')
     const prLink = feed.getByRole('link', { name: /^#\d+$/ })
     const prUrl = await prLink.getAttribute('href')
+    const previewUrl = (await feed.locator('.feed-deploy').getByRole('link').getAttribute('href'))!
+    const deploymentId = /^http:\/\/([\w-]+)\.localhost:\d+$/.exec(previewUrl)?.[1] ?? ''
+    expect(previewUrl).toBe(edge.previewOrigin(deploymentId))
     expect(await feed.locator('.feed-commit').allTextContents()).toEqual([
       expect.stringMatching(/^Committed 1 file on coder\/make-the-failing-test-pass-[a-z0-9]{6} as [0-9a-f]{7}: Fix add: it subtracted$/),
       expect.stringMatching(/^Pushed coder\/make-the-failing-test-pass-[a-z0-9]{6} to /),
+      `Preview deployed: ${previewUrl} (1 file, 1 uploaded)`,
       expect.stringMatching(/^Opened pull request #\d+$/),
     ])
+    // The preview serves the build of the fixed code; the build's output is not among the run's changes.
+    const served = await edge.previewFetch(deploymentId, '/')
+    expect(served.status).toBe(200)
+    expect(await served.text()).toContain('<p>2 + 3 = 5</p>')
+    const review = page.getByRole('region', { name: 'Review changes' })
+    await expect.poll(() => review.locator('.review-file summary').allTextContents()).toEqual([expect.stringContaining('src/add.js')])
     const branch = /coder\/make-the-failing-test-pass-[a-z0-9]{6}/.exec((await feed.locator('.feed-commit').first().textContent())!)![0]
 
     // Native git sees the branch with the fix, by the user's author name, with the run in the message.
@@ -120,6 +142,7 @@ describe('MechaCoder on GitHub', () => {
     expect(pulls[0]!.body).toContain('## Task\nMake the failing test pass')
     expect(pulls[0]!.body).toContain('## Changes (1 file)\n- `src/add.js`')
     expect(pulls[0]!.body).toMatch(/## Tests\n\*\*1 passed\*\*, 0 failed of 1 — `.+`/)
+    expect(pulls[0]!.body).toContain(`## Preview\n**Preview:** ${previewUrl}\n`)
     const runLink = /## Run\n4 model calls, [\d,]+ tokens, 0\.\d{4} credits, \d+ s — run \[([\w-]+)\]\((http[^)]+)\)/.exec(pulls[0]!.body)
     expect(runLink?.[2]).toBe(`${edge.url}/runs/${runLink?.[1]}`)
 
@@ -130,6 +153,8 @@ describe('MechaCoder on GitHub', () => {
       .toMatchObject({ status: 'succeeded', reason: 'finished', branch, pullRequest: prUrl })
     const run = (await page.evaluate(async (id) => (await fetch(`/api/runs/${id}`)).json(), runId)) as { artifacts: Array<{ name: string }> }
     expect(run.artifacts.map((a) => a.name).sort()).toEqual(expect.arrayContaining(['junit.xml', 'test-report.json', 'transcript.jsonl']))
+    const events = await page.evaluate(async (id) => (await fetch(`/api/runs/${id}/events`)).text(), runId)
+    expect(events.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string })).toContainEqual({ type: 'deploy', id: deploymentId, url: previewUrl, files: 1, uploaded: 1 })
     const patchName = run.artifacts.find((a) => a.name.endsWith('.patch'))!.name
     const patch = await page.evaluate(async ([id, name]) => (await fetch(`/api/runs/${id}/artifacts/${name}`)).text(), [runId, patchName] as const)
     expect(patch).toContain('Subject: [PATCH] Fix add: it subtracted')

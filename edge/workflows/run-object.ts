@@ -423,7 +423,7 @@ export class WorkflowRun extends DurableObject<Env> {
 
   /**
    * Starts step `index`. A finished step is never redone: it answers `already: true`. An approval
-   * step, or a pull request under `approvalBeforePush` that no one approved yet, puts the run to
+   * step, or a pull request or deploy under `approvalBeforePush` that no one approved yet, puts the run to
    * wait for a person (the lease is let go): `waiting: true`. A pull request whose required checks
    * have not all succeeded fails here, without the runner (`already: true`).
    */
@@ -443,12 +443,19 @@ export class WorkflowRun extends DurableObject<Env> {
           return changed({ ok: true, step: { ...step }, already: true })
         }
       }
-      if (definition.kind === 'approval' || (definition.kind === 'pull_request' && run.workflow.policies.approvalBeforePush && run.pushApproval?.decision !== 'approved')) {
+      // A preview publishes the run's work at a URL, as a push does: approvalBeforePush holds both (one approval lets the run publish).
+      const publishes = definition.kind === 'pull_request' || definition.kind === 'deploy'
+      if (definition.kind === 'approval' || (publishes && run.workflow.policies.approvalBeforePush && run.pushApproval?.decision !== 'approved')) {
         step.status = 'waiting'
         this.#saveStep(step)
         this.#dropLease(now)
         run.status = 'waiting'
-        const message = definition.kind === 'approval' ? (definition.message ?? `Approve to continue "${run.workflowName}"`) : `Approve pushing and opening the pull request "${definition.title}"`
+        const message =
+          definition.kind === 'approval'
+            ? (definition.message ?? `Approve to continue "${run.workflowName}"`)
+            : definition.kind === 'deploy'
+              ? `Approve publishing the run's work as a preview ("${definition.name}")`
+              : `Approve pushing and opening the pull request "${definition.title}"`
         this.#trace({ at: now, type: 'approval-requested', by, step: index, data: { message, approvers: run.workflow.policies.approvers } })
         this.#saveRun(now)
         return changed({ ok: true, step: { ...step }, already: false, waiting: true })
@@ -549,7 +556,7 @@ export class WorkflowRun extends DurableObject<Env> {
 
   /**
    * A person's answer to the step the run waits on. Approved: an approval step succeeds, a gated
-   * pull request may push; the run is queued again (or succeeds, when nothing is left). Rejected:
+   * pull request may push (and a gated deploy publish); the run is queued again (or succeeds, when nothing is left). Rejected:
    * the run fails. Under `approvers: others` the run's author may not answer (403).
    */
   async decide(user: { id: string; name: string }, decision: 'approved' | 'rejected', note: string | undefined): Promise<Outcome<{ run: WorkflowRunView }>> {

@@ -171,6 +171,27 @@ describe('workflow runs', () => {
     expect(await runsRow(id)).toMatchObject({ status: 'succeeded', pr_url: pr.url })
   })
 
+  it('holds a deploy step under approvalBeforePush as it holds a push: one approval lets the preview and the pull request through', async () => {
+    const { ada, bob } = await team()
+    const r = await runner(ada, 'box')
+    const deploy = { kind: 'deploy', id: 'preview', name: 'Deploy a preview', preview: true, build: 'npm run build', output: 'dist', spa: false, visibility: 'public', continueOnError: false } as const
+    const id = await queue(REPO, workflow([agentStep('fix'), deploy, pullRequestStep('pr')], { policies: { approvalBeforePush: true } }), ada.userId)
+    const job = (await r.claim())!
+    await doStep(r, id, job.leaseToken, 0)
+    expect(await answer(r.call(id, 'steps/1/start', { leaseToken: job.leaseToken }))).toMatchObject({ waiting: true, step: { status: 'waiting' } })
+    const waiting = await getRun(bob, id)
+    expect(waiting).toMatchObject({ status: 'waiting', steps: [{ status: 'succeeded' }, { status: 'waiting' }, { status: 'pending' }] })
+    expect(waiting.trace.at(-1)).toMatchObject({ type: 'approval-requested', step: 1, data: { message: 'Approve publishing the run\'s work as a preview ("Deploy a preview")' } })
+    expect(await r.claim()).toBeNull()
+
+    await answer(bob.json(`/api/workflows/runs/${id}/approval`, 'POST', { decision: 'approved' }))
+    const job2 = (await r.claim())!
+    expect(job2.resumeAt).toBe(1)
+    await doStep(r, id, job2.leaseToken, 1, { status: 'succeeded', output: { values: { id: 'd1', url: 'http://d1.localhost' } } })
+    const done = await doStep(r, id, job2.leaseToken, 2, { status: 'succeeded' })
+    expect(done.run).toMatchObject({ status: 'succeeded', steps: [{ attempts: 1 }, { status: 'succeeded', attempts: 1 }, { status: 'succeeded', attempts: 1 }] })
+  })
+
   it('fails the run when a person rejects it', async () => {
     const { ada, bob } = await team()
     const r = await runner(ada, 'box')

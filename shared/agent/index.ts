@@ -75,6 +75,8 @@ export type AgentEvent =
   | { type: 'commit'; branch: string; oid: string; message: string; files: number }
   | { type: 'push'; branch: string; oid: string; url: string }
   | { type: 'pr-opened'; number: number; url: string }
+  | { type: 'deploy'; id: string; url?: string; files: number; uploaded: number }
+  | { type: 'deploy-failed'; message: string; log?: string }
   | { type: 'run-stopped'; reason: RunEndReason; message: string; summary?: string; usage: RunUsage; at: number }
 
 
@@ -85,6 +87,8 @@ export interface AgentRunResult {
   changes: FileChange[]
   commit?: { branch: string; oid: string; files: number }
   pullRequest?: { number: number; url: string }
+  /** The preview deployment made of the run's commit (`deployPreview` granted). */
+  deployment?: { id: string; url?: string }
 }
 
 /** One changed file for the review screen. */
@@ -129,6 +133,12 @@ export interface AgentGrants {
   push?: { via?: string }
   /** Open a pull request from that branch into `base` of the GitHub repository (through the edge). */
   pullRequest?: { owner: string; repo: string; base: string }
+  /**
+   * After the run's commit: run `build` (none when empty) on the run's runtime and publish the
+   * workspace folder `output` (empty: the project root) as a preview deployment of `project` (the
+   * IDE project's id, as the Deployments view keys them) at the edge. The build's writes are undone afterwards; a failed deploy is reported, never fails the run.
+   */
+  deployPreview?: { project: string; build: string; output: string }
 }
 
 type Call<P, R, G = never> = { params: P; result: R; progress: G }
@@ -146,6 +156,8 @@ export type AgentApi = {
   discard: Call<{ runId: string }, void>
   /** Runs a claimed workflow job (its steps from `resumeAt`) on a fresh clone of its repository, reporting each step to the edge; `stop` with the job's run id releases it. */
   workflow: Call<WorkflowJobStart, WorkflowJobOutcome, WorkflowJobProgress>
+  /** The project's package.json as the user's workspace has it (null when it has none), for the panel's preview defaults. */
+  packageJson: Call<{ projectId: string }, string | null>
   /** Asks a run to stop (the Stop button): it stops cleanly, its `run` call resolving with reason `user`. Unknown or finished runs are ignored. */
   stop: Call<{ runId: string }, void>
 }

@@ -116,7 +116,7 @@ const policies = z.strictObject({
     .optional()
     .describe('Directories (workspace-relative, e.g. src/) a run may write; absent: anywhere; []: nowhere.'),
   required_checks: texts.optional().describe('Ids of steps that must have succeeded before a pull request is opened.'),
-  approval_before_push: z.boolean().optional().describe('A person must approve in the IDE before anything is pushed.'),
+  approval_before_push: z.boolean().optional().describe('A person must approve in the IDE before anything is pushed or published: the first pull_request or deploy step waits for it.'),
   approvers: z.enum(['any', 'others']).optional().describe('Who may approve: any member, or only others than the run\'s author.'),
   secrets: z
     .array(z.string().regex(SECRET_NAME_PATTERN, 'a secret name uses letters, digits and `_`, not starting with a digit'))

@@ -49,7 +49,7 @@ export interface WorkflowPolicies {
   writePaths?: string[]
   /** Ids of steps (usually `test` steps) that must have succeeded in this run before a pull request is opened. */
   requiredChecks: string[]
-  /** A person must approve in the IDE before anything is pushed. */
+  /** A person must approve in the IDE before anything is pushed or published (the first `pull_request` or `deploy` step waits). */
   approvalBeforePush: boolean
   /** Who may approve: any member of the project, or only `others` than the run's author. */
   approvers: 'any' | 'others'

@@ -1,6 +1,8 @@
 import { For, Show, createEffect, createSignal, onCleanup, onMount } from 'solid-js'
 import type { AgentEvent, AgentGrants, ReviewFile } from '../../shared/agent'
+import { outputFolderProblem } from '../../shared/deploy/output'
 import type { ModelInfo } from '../../shared/models'
+import { guessDeploySettings } from '../deploy'
 import { createAgentClient, type AgentClient } from './agent-client'
 import { applyEvent, emptyFeed, formatCredits, parseBudget, type BudgetForm, type FeedState } from './feed'
 import { FeedRow } from './FeedList'
@@ -10,7 +12,25 @@ const BUDGET_KEY = 'coder.agent.budget'
 const MODEL_KEY = 'coder.agent.model'
 const taskKey = (projectId: string) => `coder.agent.task.${projectId}`
 const PUBLISH_KEY = 'coder.agent.publish'
+const DEPLOY_KEY = 'coder.agent.deploy'
+const previewKey = (projectId: string) => `coder.agent.preview.${projectId}`
 const DEFAULT_BUDGET: BudgetForm = { credits: '1', turns: '30', minutes: '15' }
+
+/** How a run's preview is built and what it publishes: a shell line (empty: no build) and a workspace folder (empty: the project root). */
+interface PreviewForm {
+  build: string
+  output: string
+}
+
+/** The preview form as last edited for `projectId`, or null when it never was (then it is guessed from package.json). */
+function readPreview(projectId: string): PreviewForm | null {
+  try {
+    const saved = JSON.parse(localStorage.getItem(previewKey(projectId)) ?? 'null') as Partial<PreviewForm> | null
+    return saved && typeof saved.build === 'string' && typeof saved.output === 'string' ? { build: saved.build, output: saved.output } : null
+  } catch {
+    return null
+  }
+}
 
 function readBudget(): BudgetForm {
   try {
@@ -53,6 +73,18 @@ export function AgentPanel(props: {
   /** The last run's changes, for review: its id and files, until applied or discarded. */
   const [review, setReview] = createSignal<{ runId: string; files: ReviewFile[]; rejected: ReadonlySet<string>; applied: string[] } | null>(null)
   const [publish, setPublish] = createSignal(localStorage.getItem(PUBLISH_KEY) !== 'off')
+  const [deploy, setDeploy] = createSignal(localStorage.getItem(DEPLOY_KEY) === 'on')
+  const [preview, setPreview] = createSignal<PreviewForm | null>(readPreview(props.projectId))
+  /** Fills the preview form when it was never edited for this project: guessed from its package.json (`npm run build` into dist when it has a build script, else no build and the project root). */
+  let previewLoaded: Promise<void> | null = null
+  const loadPreview = () =>
+    (previewLoaded ??= (async () => {
+      if (preview()) return
+      const guess = guessDeploySettings(await client.packageJson(props.projectId).catch(() => null))
+      // Unless the user typed meanwhile.
+      if (!preview()) setPreview({ build: guess.buildCommand, output: guess.outputFolder })
+    })())
+  createEffect(() => deploy() && void loadPreview())
   let runId: string | null = null
   /** The last run started here, for its record on the Runs page. */
   const [lastRun, setLastRun] = createSignal<string | null>(null)
@@ -78,6 +110,11 @@ export function AgentPanel(props: {
     setTask(text)
     localStorage.setItem(taskKey(props.projectId), text)
   }
+  const updatePreview = (patch: Partial<PreviewForm>) => {
+    const next = { build: '', output: '', ...preview(), ...patch }
+    setPreview(next)
+    localStorage.setItem(previewKey(props.projectId), JSON.stringify(next))
+  }
   const updateBudget = (patch: Partial<BudgetForm>) => {
     const next = { ...budget(), ...patch }
     setBudget(next)
@@ -93,6 +130,10 @@ export function AgentPanel(props: {
     // A start pressed while the models are still being listed waits for the list (it picks the default model).
     if (!model().trim()) await modelsLoaded
     if (!model().trim()) return setError(modelsError() ? `No model to use: ${modelsError()}` : 'Choose a model first.')
+    if (deploy()) await loadPreview()
+    const previewForm = deploy() ? preview() : null
+    const folderProblem = previewForm && outputFolderProblem(previewForm.output)
+    if (folderProblem) return setError(`The preview's output folder: ${folderProblem}.`)
     localStorage.setItem(MODEL_KEY, model())
     runId = crypto.randomUUID()
     setLastRun(runId)
@@ -102,7 +143,9 @@ export function AgentPanel(props: {
       queueMicrotask(() => feedList?.lastElementChild?.scrollIntoView({ block: 'nearest' }))
     }
     try {
-      const grants = publish() && props.remote && props.grants ? await props.grants() : undefined
+      const remote = publish() && props.remote && props.grants ? await props.grants() : {}
+      // The preview is published when the run's tests passed and its commit is made (the agent worker keeps that rule).
+      const grants: AgentGrants = { ...remote, ...(previewForm ? { deployPreview: { project: props.projectId, build: previewForm.build.trim(), output: previewForm.output.trim() } } : {}) }
       const previous = review()
       if (previous) void client.discard(previous.runId)
       setReview(null)
@@ -202,11 +245,39 @@ export function AgentPanel(props: {
               Push and open a pull request
             </label>
           </Show>
+          <label title="When the tests pass and the commit is made: build the project and publish it as a preview at a shareable link">
+            <input
+              type="checkbox"
+              checked={deploy()}
+              onChange={(e) => {
+                setDeploy(e.currentTarget.checked)
+                localStorage.setItem(DEPLOY_KEY, e.currentTarget.checked ? 'on' : 'off')
+              }}
+            />
+            Deploy a preview
+          </label>
           <span class="spacer" />
           <Show when={feed().running} fallback={<button type="submit" class="primary">Start</button>}>
             <button type="button" class="danger" onClick={stop}>Stop</button>
           </Show>
         </div>
+        <Show when={deploy() && preview()}>
+          {(p) => (
+            <details class="agent-preview">
+              <summary>
+                Preview: {p().build.trim() ? <code>{p().build.trim()}</code> : 'no build'}, then publish <code>{p().output.trim() || 'the project root'}</code>
+              </summary>
+              <div class="agent-controls">
+                <label title="A shell line run on the agent's runtime before publishing (blank: no build)">
+                  Build command <input aria-label="Build command" size={18} placeholder="none" value={p().build} onInput={(e) => updatePreview({ build: e.currentTarget.value })} />
+                </label>
+                <label title="The workspace folder published (blank: the project root)">
+                  Output folder <input aria-label="Output folder" size={10} placeholder="project root" value={p().output} onInput={(e) => updatePreview({ output: e.currentTarget.value })} />
+                </label>
+              </div>
+            </details>
+          )}
+        </Show>
         <Show when={providerLabel() || modelsError()}>
           <p class="agent-provider" classList={{ error: !!modelsError() }}>
             {modelsError() ? `Models could not be listed: ${modelsError()}` : `Models from ${providerLabel()}`}

@@ -8,7 +8,7 @@ export const REASON_LABELS: Record<RunEndReason, string> = { finished: 'Finished
 
 /**
  * One row of a run's feed (see FeedItem): text, a tool call with its input, small diff and output,
- * a test report's pass/fail badges, the commit, push and pull request, and why the run stopped.
+ * a test report's pass/fail badges, the commit, push, preview deployment and pull request, and why the run stopped.
  * The Agent panel shows rows as they stream; the Runs page replays a run's events into them.
  */
 export function FeedRow(props: { item: FeedItem }) {
@@ -79,6 +79,35 @@ export function FeedRow(props: { item: FeedItem }) {
             <a href={item().url} target="_blank" rel="noopener">
               #{item().number}
             </a>
+          </li>
+        )}
+      </Match>
+      <Match when={props.item.kind === 'deploy' && (props.item as Extract<FeedItem, { kind: 'deploy' }>)}>
+        {(item) => (
+          <li class="feed-commit feed-deploy" role="status">
+            Preview deployed:{' '}
+            <Show when={item().url} fallback={<>deployment <code>{item().id}</code> (this edge serves no previews)</>}>
+              <a href={item().url} target="_blank" rel="noopener">
+                {item().url}
+              </a>
+            </Show>
+            <span class="deploy-files">
+              {' '}
+              ({item().files} file{item().files === 1 ? '' : 's'}, {item().uploaded} uploaded)
+            </span>
+          </li>
+        )}
+      </Match>
+      <Match when={props.item.kind === 'deploy-failed' && (props.item as Extract<FeedItem, { kind: 'deploy-failed' }>)}>
+        {(item) => (
+          <li class="feed-warning feed-deploy-failed" role="status">
+            ⚠ Preview not deployed: {item().message}
+            <Show when={item().log}>
+              <details>
+                <summary>Build output</summary>
+                <pre class="deploy-log">{item().log}</pre>
+              </details>
+            </Show>
           </li>
         )}
       </Match>

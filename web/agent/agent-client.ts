@@ -17,6 +17,8 @@ export interface AgentClient {
   /** Runs a claimed workflow job; `stop(job.run.id)` releases it back to the queue. */
   workflow(start: WorkflowJobStart, onProgress: (event: WorkflowJobProgress) => void): Promise<WorkflowJobOutcome>
   accept(runId: string, paths: string[]): Promise<string[]>
+  /** The project's package.json text (null: none), for the preview's defaults. */
+  packageJson(projectId: string): Promise<string | null>
   discard(runId: string): Promise<void>
   dispose(): void
 }
@@ -48,6 +50,7 @@ export function createAgentClient(): AgentClient {
     stop: async (runId) => void (await started?.rpc.call('stop', { runId })),
     review: async (runId) => (await start().rpc.call('review', { runId }, { timeoutMs: 60_000 })).files,
     accept: async (runId, paths) => (await start().rpc.call('accept', { runId, paths }, { timeoutMs: 120_000 })).applied,
+    packageJson: (projectId) => start().rpc.call('packageJson', { projectId }, { timeoutMs: 30_000 }),
     discard: async (runId) => void (await started?.rpc.call('discard', { runId })),
     dispose() {
       started?.rpc.close(new AppError('ABORTED', 'the agent was closed'))

@@ -27,6 +27,18 @@ describe('the agent feed', () => {
     expect(state).toMatchObject({ running: false, turns: 1, usage })
   })
 
+  it('shows a preview deployment after the commit, and a failed one with its build output', () => {
+    const state = [
+      { type: 'commit', branch: 'coder/fix', oid: 'ab'.repeat(20), message: 'Fix', files: 1 },
+      { type: 'deploy', id: 'd1', url: 'http://d1.localhost:8790', files: 3, uploaded: 1 },
+      { type: 'deploy-failed', message: 'The build failed', log: 'SyntaxError\n' },
+    ].reduce((s, e) => applyEvent(s, e as AgentEvent), emptyFeed())
+    expect(state.items.slice(1)).toEqual([
+      { kind: 'deploy', id: 'd1', url: 'http://d1.localhost:8790', files: 3, uploaded: 1 },
+      { kind: 'deploy-failed', message: 'The build failed', log: 'SyntaxError\n' },
+    ])
+  })
+
   it('shows a tool call by its path, pattern or move, else its input cut short', () => {
     expect(describeInput({ path: 'a.js', start_line: 3 })).toBe('a.js')
     expect(describeInput({ from: 'a', to: 'b' })).toBe('a → b')

@@ -9,6 +9,8 @@ export type FeedItem =
   | { kind: 'commit'; branch: string; oid: string; message: string; files: number }
   | { kind: 'push'; branch: string; url: string }
   | { kind: 'pr'; number: number; url: string }
+  | { kind: 'deploy'; id: string; url?: string; files: number; uploaded: number }
+  | { kind: 'deploy-failed'; message: string; log?: string }
   | { kind: 'stopped'; reason: RunEndReason; message: string; summary?: string }
 
 /** What the feed shows of a run: its rows, what it has used, whether it is still going. */
@@ -50,6 +52,10 @@ export function applyEvent(state: FeedState, event: AgentEvent): FeedState {
       return { ...state, items: [...items, { kind: 'push', branch: event.branch, url: event.url }] }
     case 'pr-opened':
       return { ...state, items: [...items, { kind: 'pr', number: event.number, url: event.url }] }
+    case 'deploy':
+      return { ...state, items: [...items, { kind: 'deploy', id: event.id, url: event.url, files: event.files, uploaded: event.uploaded }] }
+    case 'deploy-failed':
+      return { ...state, items: [...items, { kind: 'deploy-failed', message: event.message, log: event.log }] }
     case 'run-stopped':
       return { ...state, running: false, usage: event.usage, items: [...items, { kind: 'stopped', reason: event.reason, message: event.message, summary: event.summary }] }
   }

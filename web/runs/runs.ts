@@ -66,7 +66,7 @@ export const runs = {
   artifactUrl: (id: string, name: string) => `/api/runs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`,
 }
 
-const EVENT_TYPES = new Set<string>(['run-started', 'turn-started', 'text', 'tool-started', 'tool-finished', 'usage', 'budget-warning', 'test-report', 'commit', 'push', 'pr-opened', 'run-stopped'] satisfies Array<AgentEvent['type']>)
+const EVENT_TYPES = new Set<string>(['run-started', 'turn-started', 'text', 'tool-started', 'tool-finished', 'usage', 'budget-warning', 'test-report', 'commit', 'push', 'deploy', 'deploy-failed', 'pr-opened', 'run-stopped'] satisfies Array<AgentEvent['type']>)
 
 /** A run's event log (JSON Lines) as the agent's events in order; lines that are not one (damaged, or of a newer kind) are counted, not shown. */
 export function parseEventLog(text: string): { events: AgentEvent[]; skipped: number } {

@@ -199,7 +199,7 @@ function StepItem(props: { step: StepState; run: WorkflowRunView; now: number; b
       </button>
       <Show when={s().status === 'waiting'}>
         <div class="step-approval" role="group" aria-label={`Approve ${s().name}`}>
-          <p>{s().kind === 'approval' ? 'This step waits for a person to approve.' : 'A person must approve before anything is pushed.'}</p>
+          <p>{s().kind === 'approval' ? 'This step waits for a person to approve.' : s().kind === 'deploy' ? 'A person must approve before the run’s work is published as a preview.' : 'A person must approve before anything is pushed.'}</p>
           <label>
             Note (optional) <input name="approval-note" value={note()} onInput={(e) => setNote(e.currentTarget.value)} />
           </label>

@@ -35,6 +35,7 @@ function grantedCaps(grants: AgentGrants | undefined): Record<string, string> {
   const caps: Record<string, string> = { model: JSON.stringify({ note: 'model calls through the provider chosen in Settings' }) }
   if (grants?.push) caps['git-push'] = JSON.stringify({ branches: 'coder/*', force: false })
   if (grants?.pullRequest) caps['pull-request'] = JSON.stringify({ repository: `${grants.pullRequest.owner}/${grants.pullRequest.repo}`, base: grants.pullRequest.base })
+  if (grants?.deployPreview) caps['deploy-preview'] = JSON.stringify({ project: grants.deployPreview.project, build: grants.deployPreview.build || null, output: grants.deployPreview.output || '.' })
   return caps
 }
 
@@ -88,7 +89,7 @@ scope.addEventListener(
               keep(name, data)
             },
           }
-          const result = await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit, runId, recorder: artifacts })
+          const result = await runTask(start, { agent, provider: await providerFor(start.provider), runtime, env: start.env, signal: controller.signal, emit, runId, recorder: artifacts, base: lower })
           const report = await latestTestReport(agent.project.namespace)
           if (report) {
             recorder.testReport(report)
@@ -96,7 +97,7 @@ scope.addEventListener(
             keep(RUN_ARTIFACTS.junit, toJUnitXml(report))
           }
           keep(RUN_ARTIFACTS.transcript, `${transcript.join('\n')}\n`)
-          keep('run.json', `${JSON.stringify({ runId, task: start.task, model: start.model, budget: start.budget, stopped: result.stopped, commit: result.commit, pullRequest: result.pullRequest }, null, 2)}\n`)
+          keep('run.json', `${JSON.stringify({ runId, task: start.task, model: start.model, budget: start.budget, stopped: result.stopped, commit: result.commit, pullRequest: result.pullRequest, deployment: result.deployment }, null, 2)}\n`)
           // Not awaited: offline, the recorder waits for the connection.
           void recorder.finish(result)
           return result
@@ -125,6 +126,11 @@ scope.addEventListener(
         } finally {
           running.delete(runId)
         }
+      },
+      async packageJson({ projectId }) {
+        await link.ready
+        const bytes = await link.rpc.call('readFile', { projectId, path: '/workspace/package.json' }).catch(() => null)
+        return bytes ? new TextDecoder().decode(bytes) : null
       },
       stop({ runId }) {
         running.get(runId)?.abort()

@@ -9,7 +9,8 @@ import { fileTools, finishTool } from '../tools/files'
 import { gitTools, pushTool, runtimeTools, unifiedDiff } from '../tools/runtime'
 import type { AgentProject } from './agent-project'
 import { branchFor, changedFiles, commitMessage, commitRun, createFinishTool, type Verdict } from './golden-rule'
-import { openPullRequest, pullRequestBody, pushRun } from './pull-request'
+import { deployPreview } from './preview'
+import { openPullRequest, pullRequestBody, pushRun, type PullRequestPreview } from './pull-request'
 import { formatPatch, RUN_ARTIFACTS, type RunRecorder } from './run-record'
 
 /** Who the run's commits are by when the user has not set an author in Settings. */
@@ -64,6 +65,8 @@ export interface TaskDeps {
   recorder?: Pick<RunRecorder, 'artifact'>
   /** False: leave the finished run's changes uncommitted in the overlay (a workflow commits them in its `pull_request` step). Default true. */
   commit?: boolean
+  /** The user's workspace under the agent's overlay (workspace-relative paths); needed for `deployPreview`, whose build's writes are undone against it. */
+  base?: Pick<FileService, 'readFile' | 'lstat'>
 }
 
 /**
@@ -103,6 +106,7 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
   }
   let commit: TaskResult['commit']
   let pullRequest: TaskResult['pullRequest']
+  let deployment: TaskResult['deployment']
   const stopped = await runAgent({
     runId,
     task: start.task,
@@ -128,13 +132,27 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
       if (!commit) return
       emit({ type: 'commit', ...commit, message })
       deps.recorder?.artifact(RUN_ARTIFACTS.patch, 'text/x-patch', formatPatch({ oid: commit.oid, message, author, date: Date.now(), diff }))
-      const { push, pullRequest: prGrant } = start.grants ?? {}
-      if (!push) return
-      const pushed = await pushRun(deps.agent.handlers, start.projectId, commit.branch, push, deps.signal)
-      emit({ type: 'push', branch: pushed.branch, oid: pushed.oid, url: pushed.url })
-      if (!prGrant) return
+      const { push, pullRequest: prGrant, deployPreview: previewGrant } = start.grants ?? {}
       const origin = deps.origin ?? self.location.origin
-      const body = pullRequestBody({ task: start.task, summary, files, report: verdict.report, testsWaived: verdict.testsWaived, usage, runId, runUrl: `${origin}/runs/${runId}` })
+      if (push) {
+        const pushed = await pushRun(deps.agent.handlers, start.projectId, commit.branch, push, deps.signal)
+        emit({ type: 'push', branch: pushed.branch, oid: pushed.oid, url: pushed.url })
+      }
+      // Only now, with the tests passed and the commit made: a failed run publishes nothing.
+      let preview: PullRequestPreview | undefined
+      if (previewGrant) {
+        const api = (path: string, init?: RequestInit) => fetch(`${origin}${path}`, { ...init, credentials: 'include' })
+        const event = deps.base
+          ? await deployPreview({ agent: deps.agent, base: deps.base, runtime: deps.runtime, grant: previewGrant, ref: { commit: commit.oid, branch: commit.branch }, env, api, signal: deps.signal })
+          : ({ type: 'deploy-failed', message: 'This host of the agent cannot deploy previews (it has no view of the workspace under the run)' } as const)
+        emit(event)
+        if (event.type === 'deploy') {
+          deployment = { id: event.id, ...(event.url ? { url: event.url } : {}) }
+          if (event.url) preview = { id: event.id, url: event.url }
+        }
+      }
+      if (!push || !prGrant) return
+      const body = pullRequestBody({ task: start.task, summary, files, report: verdict.report, testsWaived: verdict.testsWaived, usage, runId, runUrl: `${origin}/runs/${runId}`, preview })
       pullRequest = await openPullRequest(origin, prGrant, { title: message.split('\n')[0]!, body, head: commit.branch })
       emit({ type: 'pr-opened', ...pullRequest })
     },
@@ -142,5 +160,5 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
   await fs.writeFile('/logs/events.jsonl', encode(lines.join('\n') + '\n'))
   await fs.writeFile('/task/status', encode(`${stopped.reason}\n`))
   await fs.writeFile('/task/result.md', encode(`${stopped.message}\n${stopped.summary ? `\n${stopped.summary}\n` : ''}`))
-  return { runId, stopped, changes: await deps.agent.overlay.changes(), commit, pullRequest }
+  return { runId, stopped, changes: await deps.agent.overlay.changes(), commit, pullRequest, ...(deployment ? { deployment } : {}) }
 }
