@@ -125,6 +125,16 @@ describe('deploy preview', () => {
     const run = await deployRun()
     const artifacts = await page.evaluate(async (id) => ((await (await fetch(`/api/runs/${id}`)).json()) as { artifacts: Array<{ name: string }> }).artifacts.map((a) => a.name), run!.id)
     expect(artifacts.sort()).toEqual(['build.log', 'manifest.json'])
+    // Its page on the Runs page tells the deploy step by step.
+    const record = await context.newPage()
+    try {
+      await record.goto(`${edge.url}/runs/${run!.id}`)
+      const lines = record.getByRole('list', { name: 'Run events' }).getByRole('listitem')
+      await expect.poll(() => lines.allTextContents()).toContainEqual(expect.stringMatching(/Deploy uploaded — .*uploadedFiles: 3, totalFiles: 3/))
+      expect(await lines.allTextContents()).toContainEqual(expect.stringMatching(/Deploy finished — status: succeeded/))
+    } finally {
+      await record.close()
+    }
   })
 
   it('a page of the preview origin reads nothing of the IDE, and the preview pane frames the deployment', async () => {

@@ -281,7 +281,7 @@ function RunDetail(props: { id: string; back(): void }) {
         <section class="run-events" aria-label="Events">
           <header class="runs-head">
             <h2>Events</h2>
-            <Show when={events()}>{(l) => <span class="hint">{l().events.length} events{l().skipped ? `, ${l().skipped} not readable` : ''}</span>}</Show>
+            <Show when={events()}>{(l) => <span class="hint">{l().events.length + l().others.length} events{l().skipped ? `, ${l().skipped} not readable` : ''}</span>}</Show>
             <span class="spacer" />
             <Show when={events()?.events.length}>
               <Show when={replaying()} fallback={<button type="button" class="small" onClick={startReplay}>Replay</button>}>
@@ -293,8 +293,21 @@ function RunDetail(props: { id: string; back(): void }) {
             <Match when={log.error}>
               <Failure error={log.error} retry={() => void refetchLog()} />
             </Match>
-            <Match when={events()?.events.length === 0}>
+            <Match when={events()?.events.length === 0 && events()?.others.length === 0}>
               <p class="hint">No events were recorded for this run.</p>
+            </Match>
+            <Match when={events()?.events.length === 0 && events()}>
+              {(l) => (
+                <ol class="run-plain-events" aria-label="Run events">
+                  <For each={l().others}>
+                    {(e) => (
+                      <li>
+                        <Show when={e.at}>{(at) => <time class="hint" datetime={new Date(at()).toISOString()}>{new Date(at()).toLocaleTimeString()}</time>}</Show> {e.text}
+                      </li>
+                    )}
+                  </For>
+                </ol>
+              )}
             </Match>
             <Match when={events()}>
               <p class="run-usage hint" data-testid="run-usage">

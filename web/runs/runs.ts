@@ -68,21 +68,44 @@ export const runs = {
 
 const EVENT_TYPES = new Set<string>(['run-started', 'turn-started', 'text', 'tool-started', 'tool-finished', 'usage', 'budget-warning', 'test-report', 'commit', 'push', 'deploy', 'deploy-failed', 'pr-opened', 'run-stopped'] satisfies Array<AgentEvent['type']>)
 
-/** A run's event log (JSON Lines) as the agent's events in order; lines that are not one (damaged, or of a newer kind) are counted, not shown. */
-export function parseEventLog(text: string): { events: AgentEvent[]; skipped: number } {
+/** An event the agent's feed does not draw (a deploy's, a workflow's), as one line of text. */
+export interface PlainEvent {
+  type: string
+  at: number | null
+  text: string
+}
+
+/**
+ * A run's event log (JSON Lines): the agent's events in order, the other kinds' events (deploys,
+ * workflows) as plain lines, and how many lines were not events at all (damaged).
+ */
+export function parseEventLog(text: string): { events: AgentEvent[]; others: PlainEvent[]; skipped: number } {
   const events: AgentEvent[] = []
+  const others: PlainEvent[] = []
   let skipped = 0
   for (const line of text.split('\n')) {
     if (!line.trim()) continue
     try {
-      const value = JSON.parse(line) as { type?: unknown }
-      if (value && typeof value.type === 'string' && EVENT_TYPES.has(value.type)) events.push(value as AgentEvent)
-      else skipped++
+      const value = JSON.parse(line) as Record<string, unknown> | null
+      if (!value || typeof value !== 'object' || typeof value.type !== 'string') skipped++
+      else if (EVENT_TYPES.has(value.type)) events.push(value as unknown as AgentEvent)
+      else others.push(plainEvent(value as Record<string, unknown> & { type: string }))
     } catch {
       skipped++
     }
   }
-  return { events, skipped }
+  return { events, others, skipped }
+}
+
+/** `deploy-build-finished` with its fields → "Deploy build finished — command: npm run build, code: 0, durationMs: 812". */
+function plainEvent(value: Record<string, unknown> & { type: string }): PlainEvent {
+  const name = value.type.replace(/[-_]+/g, ' ')
+  const fields = Object.entries(value)
+    .filter(([key, v]) => key !== 'type' && key !== 'at' && v !== null && v !== undefined && typeof v !== 'object')
+    .map(([key, v]) => `${key}: ${String(v)}`)
+    .join(', ')
+  const text = `${name.charAt(0).toUpperCase()}${name.slice(1)}${fields ? ` — ${fields}` : ''}`
+  return { type: value.type, at: typeof value.at === 'number' ? value.at : null, text: text.length > 500 ? `${text.slice(0, 499)}…` : text }
 }
 
 /** `850 ms`, `42 s`, `3 min 5 s`, `2 h 10 min`. */
