@@ -23,14 +23,15 @@ describe('the preview origin', () => {
     expect(at('http://abc.localhost:8790/')).toBe('abc')
   })
 
-  it('serves a public deployment with its content types, immutable caching, ETags and a restrictive CSP', async () => {
+  it('serves a public deployment with its content types, caching (pages revalidated, assets immutable), ETags and a restrictive CSP', async () => {
     const d = await deploy(await person('ada@example.com'), site)
     const host = `${d.id}.preview.test`
     const home = await get(host)
     expect(home.status).toBe(200)
     expect(await home.text()).toContain('<h1>home</h1>')
     expect(home.headers.get('content-type')).toBe('text/html; charset=utf-8')
-    expect(home.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    // Pages are revalidated (deleting the deployment takes effect), assets kept for good.
+    expect(home.headers.get('cache-control')).toBe('public, no-cache')
     const csp = home.headers.get('content-security-policy')!
     expect(csp).toContain("default-src 'self'")
     expect(csp).toContain("connect-src 'self'")
@@ -40,6 +41,7 @@ describe('the preview origin', () => {
 
     const js = await get(host, '/app.js')
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
     const etag = js.headers.get('etag')!
     expect(await js.text()).toBe('console.log(1)')
     const again = await get(host, '/app.js', { headers: { 'if-none-match': etag } })
@@ -52,6 +54,7 @@ describe('the preview origin', () => {
     expect(missing.status).toBe(404)
     expect(await missing.text()).toContain('is not part of this deployment')
     expect((await get(host, '/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404)
+    expect((await get(host, '/%E0%A4%A')).status).toBe(404)
   })
 
   it('serves nothing but deployment files: other methods, hosts and ids get no IDE page and no API', async () => {

@@ -127,14 +127,28 @@ async function serveFile(env: Env, request: Request, deployment: ServedDeploymen
   if (result.type === 'redirect') {
     return new Response(null, { status: 308, headers: securityHeaders(env, new Headers({ location: result.location + url.search })) })
   }
-  if (result.type === 'not_found') return problem(env, 404, 'Not found', `${decodeURI(url.pathname)} is not part of this deployment.`, method)
+  if (result.type === 'not_found') {
+    let shown = url.pathname
+    try {
+      shown = decodeURI(shown)
+    } catch {}
+    return problem(env, 404, 'Not found', `${shown} is not part of this deployment.`, method)
+  }
 
   const etag = `"${result.sha256}"`
   const headers = securityHeaders(env, new Headers({ 'content-type': result.contentType, etag }))
-  // A deployment's files never change: cache them for good. Production moves, and private must
-  // stay out of shared caches: revalidate those each time (the ETag makes that cheap).
+  // A deployment's files never change: its assets are cached for good. Its pages are revalidated
+  // each time (cheap, with the ETag), so deleting it or making it private takes effect on the next
+  // visit. Production moves, and private must stay out of shared caches: revalidate those always.
+  const page = result.contentType.startsWith('text/html')
   const cache =
-    result.status === 404 ? 'no-cache' : deployment.production || deployment.visibility === 'private' ? `${deployment.visibility === 'private' ? 'private' : 'public'}, no-cache` : 'public, max-age=31536000, immutable'
+    result.status === 404
+      ? 'no-cache'
+      : deployment.production || deployment.visibility === 'private'
+        ? `${deployment.visibility === 'private' ? 'private' : 'public'}, no-cache`
+        : page
+          ? 'public, no-cache'
+          : 'public, max-age=31536000, immutable'
   headers.set('cache-control', cache)
   const matches = (request.headers.get('if-none-match') ?? '').split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)
   if (matches && result.status === 200) {
