@@ -1,4 +1,4 @@
-import { For, Show, createEffect, createResource, createSignal, onMount } from 'solid-js'
+import { For, Show, createEffect, createResource, createSignal, on, onMount } from 'solid-js'
 import { normalizeOutputFolder, outputFolderProblem } from '../../shared/deploy/output'
 import type { DeployProgress } from '../../shared/deploy/upload'
 import type { AccountState } from '../account/account'
@@ -71,8 +71,25 @@ function DeployForm(props: Parameters<typeof DeployDialog>[0] & { initial: Deplo
   const signedOut = () => props.account.status === 'signed-out'
   const stageIndex = (s: DeployStage | null | undefined) => (s ? STAGES.findIndex((x) => x.stage === s) : -1)
   let first!: HTMLInputElement
+  let form!: HTMLFormElement
+  let cancelButton: HTMLButtonElement | undefined
+  let closeButton: HTMLButtonElement | undefined
   // The form comes after the dialog has opened (once the settings are read): focus moves into it then.
   onMount(() => first.focus())
+  // A deploy's start disables the control that had focus (a field, Deploy) and its end removes
+  // Cancel: focus goes to the button that now acts, not to the page behind the dialog (where
+  // Escape would no longer close it).
+  createEffect(
+    on(
+      () => d.running(),
+      (running) => {
+        const focused = document.activeElement
+        if (focused && focused !== document.body && form.contains(focused) && !focused.matches(':disabled')) return
+        ;(running ? cancelButton : closeButton)?.focus()
+      },
+      { defer: true },
+    ),
+  )
 
   const start = (event: Event) => {
     event.preventDefault()
@@ -91,7 +108,7 @@ function DeployForm(props: Parameters<typeof DeployDialog>[0] & { initial: Deplo
   }
 
   return (
-    <form class="dialog-form deploy-form" onSubmit={start}>
+    <form ref={form} class="dialog-form deploy-form" onSubmit={start}>
       <fieldset disabled={d.running()}>
         <label>
           Build command
@@ -214,8 +231,8 @@ function DeployForm(props: Parameters<typeof DeployDialog>[0] & { initial: Deplo
           <button type="button" class="link" onClick={() => props.openRuns!()}>Show in Runs</button>
         </Show>
         <span class="spacer" />
-        <Show when={d.running()} fallback={<button type="button" onClick={d.closeDialog}>Close</button>}>
-          <button type="button" onClick={d.cancel}>Cancel deploy</button>
+        <Show when={d.running()} fallback={<button ref={closeButton} type="button" onClick={d.closeDialog}>Close</button>}>
+          <button ref={cancelButton} type="button" onClick={d.cancel}>Cancel deploy</button>
           <button type="button" onClick={d.closeDialog} title="The deploy goes on; the status bar shows it">Hide</button>
         </Show>
         <button type="submit" class="primary" disabled={d.running() || !!problem() || signedOut()}>

@@ -205,7 +205,7 @@ export function DeploymentsPanel(props: { deployments: Deployments; account: Acc
                           }
                         >
                           <button type="button" class="small" disabled={!!busy()} onClick={() => void act(`copy:${dep.id}`, () => copy(url(), 'Link'))}>Copy link</button>
-                          <a class="button small" href={url()} target="_blank" rel="noopener" role="button">Open</a>
+                          <a class="button small" href={url()} target="_blank" rel="noopener">Open</a>
                         </Show>
                       )}
                     </Show>

@@ -114,14 +114,22 @@ export async function runDeploy(request: DeployRequest): Promise<DeployOutcome> 
   recorder.event({ type: 'deploy-started', project: request.projectName, projectId: request.project, buildCommand: command || null, outputFolder: folder, spa: settings.spa, visibility: settings.visibility, at: Date.now() })
   const problem = outputFolderProblem(settings.outputFolder)
   if (problem) return fail(`The output folder ${problem}`, 'bad_settings')
+  // Cancelled before it began (while the commit was read): a build spawned on an aborted signal is never stopped.
+  if (signal.aborted) return cancel()
 
   if (command) {
     enter('build')
     info(`$ ${command}`)
     const t0 = Date.now()
-    const build = request.runtime.spawn('sh', ['-c', command], { cwd: '/workspace', env: request.env, signal, onTask: request.onTask })
-    for await (const chunk of build.output) say(chunk.stream, chunk.text)
-    const exit = await build.exit
+    let exit
+    try {
+      const build = request.runtime.spawn('sh', ['-c', command], { cwd: '/workspace', env: request.env, signal, onTask: request.onTask })
+      for await (const chunk of build.output) say(chunk.stream, chunk.text)
+      exit = await build.exit
+    } catch (error) {
+      // A runtime that could not start the command (WebContainer's spawn rejects): the record is ended all the same.
+      return fail(`The build could not run: ${error instanceof Error ? error.message : String(error)}`, 'build_failed')
+    }
     recorder.event({ type: 'deploy-build-finished', command, code: exit.code, durationMs: Date.now() - t0, at: Date.now() })
     if (signal.aborted) return cancel()
     if (exit.timedOut) return fail(`The build timed out: "${command}" was stopped.`, 'build_failed')

@@ -4,7 +4,7 @@
  * log and outcome. One per open project, shared by the Deployments view, the deploy dialog and the
  * preview pane; the deploy goes on while the dialog is closed.
  */
-import { batch, createSignal, type Accessor } from 'solid-js'
+import { batch, createSignal, getOwner, onCleanup, type Accessor } from 'solid-js'
 import type { Deployment, DeploymentLink, ProductionState } from '../../shared/deploy'
 import type { DeployProgress } from '../../shared/deploy/upload'
 import type { Progress, WorkspaceApi } from '../../shared/protocol'
@@ -91,6 +91,9 @@ export function createDeployments(options: DeploymentsOptions): Deployments {
   const [dialogOpen, setDialogOpen] = createSignal(false)
   let controller: AbortController | null = null
   let reads = 0
+  // The project's view going away (another project, another page) takes its runtime along: a deploy
+  // still running is cancelled then (its record says so), never left to fail or publish unseen.
+  if (getOwner()) onCleanup(() => controller?.abort())
 
   const asApiError = (e: unknown) => (e instanceof DeployApiError ? e : new DeployApiError('server', e instanceof Error ? e.message : String(e)))
   /** Deployments and the production alias are the project's own: keyed by its id, never its name (names repeat). */

@@ -80,12 +80,15 @@ export function PreviewPane(props: { projectId: string; path?: string; deploymen
         onChange={(e) => setSource(e.currentTarget.value as Source)}
       >
         <option value="tab">In-tab</option>
+        {/* `selected` as well as the select's value: a refresh of the list replaces the options, and the select would show "In-tab" while a deployment is framed. */}
         <Show when={production()}>
-          <option value="production">Production ({production()!.id.slice(0, 8)})</option>
+          <option value="production" selected={!!chosen() && source() === 'production'}>
+            Production ({production()!.id.slice(0, 8)})
+          </option>
         </Show>
         <For each={ready()}>
           {(d) => (
-            <option value={`deployment:${d.id}`}>
+            <option value={`deployment:${d.id}`} selected={!!chosen() && source() === `deployment:${d.id}`}>
               {[d.id.slice(0, 8), d.branch, formatAgo(d.createdAt)].filter(Boolean).join(' · ')}
             </option>
           )}
@@ -114,6 +117,18 @@ function DeploymentPreview(props: { deployment: Deployment; url: string | undefi
   /** Where the frame starts: the deployment's address, or for a private one a signed link to it (null while it is made). */
   const [start, setStart] = createSignal<string | null>(isPrivate ? null : (props.url ?? null))
   let frame: HTMLIFrameElement | undefined
+  /** The address last gone to, put back when a typed one is refused (never the frame's src: a private one's holds the signed link's token). */
+  let shown = props.url ?? ''
+  /** `to` (a path, or an address) on the deployment's origin, or null when it is not one. */
+  function resolve(to: string): URL | null {
+    if (!props.url) return null
+    try {
+      const target = new URL(to || '/', props.url)
+      return target.origin === new URL(props.url).origin ? target : null
+    } catch {
+      return null
+    }
+  }
   if (isPrivate && props.url) {
     void props.deployments.link(props.deployment.id).then(
       (link) => (link.url ? setStart(link.url) : setProblem('No signed link to this private deployment: this server names no preview address')),
@@ -123,15 +138,11 @@ function DeploymentPreview(props: { deployment: Deployment; url: string | undefi
   /** Loads `to` (a path, or an address on the deployment's origin) in the frame. */
   function go(to: string) {
     if (!props.url || !frame) return
-    let target: URL
-    try {
-      target = new URL(to || '/', props.url)
-    } catch {
-      return setAddress(frame.src)
-    }
     // Only the deployment's own pages: the frame is no general browser.
-    if (target.origin !== new URL(props.url).origin) return setAddress(frame.src)
+    const target = resolve(to)
+    if (!target) return setAddress(shown)
     frame.src = target.href
+    shown = target.href
     setAddress(target.href)
   }
   /** A private deployment, through a fresh signed link, in a new tab (opened at once, so no popup blocker stops it). */
@@ -167,7 +178,7 @@ function DeploymentPreview(props: { deployment: Deployment; url: string | undefi
         </button>
         <Show when={props.url}>
           <Show when={!isPrivate} fallback={<button type="button" onClick={openPrivate}>Open in new tab</button>}>
-            <a class="button" href={address() || props.url} target="_blank" rel="noopener" title="Open the deployment in a new tab">
+            <a class="button" href={resolve(address())?.href ?? props.url} target="_blank" rel="noopener" title="Open the deployment in a new tab">
               Open in new tab
             </a>
           </Show>

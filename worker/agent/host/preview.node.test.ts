@@ -76,6 +76,27 @@ describe('deployPreview: a finished run’s preview', () => {
     expect(await changedFiles(agent.overlay)).toEqual(['src/add.js'])
   })
 
+  it('says a run stopped during the build was stopped (not that the build failed), asks the edge nothing and undoes the build’s writes', async () => {
+    const { lower, agent } = await finishedRun()
+    const stop = new AbortController()
+    const building = buildingRuntime(agent, 0, 'building…\n')
+    const asked: string[] = []
+    const event = await deployPreview({
+      agent,
+      base: lower,
+      // The user presses Stop while the build runs: the runtime answers as it does to an interrupt.
+      runtime: { ...building, spawn: async (request, ctx) => (await building.spawn(request, ctx), stop.abort(), { code: 130, signal: 'SIGINT', timedOut: false, cwd: '/workspace', runs: [] }) },
+      grant,
+      ref,
+      env: {},
+      api: async (path) => (asked.push(path), new Response('{}')),
+      signal: stop.signal,
+    })
+    expect(event).toEqual({ type: 'deploy-failed', message: 'Stopped before the preview was published', log: 'building…\n' })
+    expect(asked).toEqual([])
+    expect(await changedFiles(agent.overlay)).toEqual(['src/add.js'])
+  })
+
   it('sends the edge the output folder’s files as of the run’s commit and undoes the build’s writes; the edge’s refusal is a failed deploy, not a thrown error', async () => {
     const { lower, agent } = await finishedRun()
     const sent: Array<{ path: string; body: unknown }> = []

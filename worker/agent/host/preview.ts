@@ -39,13 +39,16 @@ export async function deployPreview(options: PreviewOptions): Promise<PreviewEve
   const { agent, grant } = options
   const build = grant.build.trim()
   let log = ''
-  const restore = build ? await keepWorkingCopy(agent, options.base) : null
+  let restore: (() => Promise<void>) | null = null
   try {
     if (build) {
+      restore = await keepWorkingCopy(agent, options.base)
       const exit = await options.runtime.spawn(
         { projectId: agent.project.info.id, pid: `preview-${crypto.randomUUID()}`, command: 'sh', args: ['-c', build], cwd: '/workspace', env: options.env, timeoutMs: BUILD_TIMEOUT_MS },
         { signal: options.signal, progress: (p) => p.output?.forEach((c: OutputChunk) => (log = (log + c.text).slice(-MAX_LOG_CHARS))) },
       )
+      // Stopped mid-build: the runtime answers 130, which is no failure of the build.
+      if (options.signal.aborted) return failed('Stopped before the preview was published', log)
       if (exit.timedOut) return failed(`The build timed out: \`${build}\` was stopped after ${BUILD_TIMEOUT_MS / 60_000} minutes`, log)
       if (exit.code !== 0) return failed(`The build failed: \`${build}\` exited with code ${exit.code}`, log)
     }
