@@ -154,7 +154,7 @@ describe('MechaCoder on GitHub', () => {
     const run = (await page.evaluate(async (id) => (await fetch(`/api/runs/${id}`)).json(), runId)) as { artifacts: Array<{ name: string }> }
     expect(run.artifacts.map((a) => a.name).sort()).toEqual(expect.arrayContaining(['junit.xml', 'test-report.json', 'transcript.jsonl']))
     const events = await page.evaluate(async (id) => (await fetch(`/api/runs/${id}/events`)).text(), runId)
-    expect(events.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string })).toContainEqual({ type: 'deploy', id: deploymentId, url: previewUrl, files: 1, uploaded: 1 })
+    expect(events.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string })).toContainEqual({ type: 'deploy', id: deploymentId, url: previewUrl, files: 1, uploaded: 1, visibility: 'public' })
     const patchName = run.artifacts.find((a) => a.name.endsWith('.patch'))!.name
     const patch = await page.evaluate(async ([id, name]) => (await fetch(`/api/runs/${id}/artifacts/${name}`)).text(), [runId, patchName] as const)
     expect(patch).toContain('Subject: [PATCH] Fix add: it subtracted')

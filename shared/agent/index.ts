@@ -75,7 +75,7 @@ export type AgentEvent =
   | { type: 'commit'; branch: string; oid: string; message: string; files: number }
   | { type: 'push'; branch: string; oid: string; url: string }
   | { type: 'pr-opened'; number: number; url: string }
-  | { type: 'deploy'; id: string; url?: string; files: number; uploaded: number }
+  | { type: 'deploy'; id: string; url?: string; files: number; uploaded: number; visibility?: 'public' | 'private' }
   | { type: 'deploy-failed'; message: string; log?: string }
   | { type: 'run-stopped'; reason: RunEndReason; message: string; summary?: string; usage: RunUsage; at: number }
 
@@ -138,7 +138,7 @@ export interface AgentGrants {
    * workspace folder `output` (empty: the project root) as a preview deployment of `project` (the
    * IDE project's id, as the Deployments view keys them) at the edge. The build's writes are undone afterwards; a failed deploy is reported, never fails the run.
    */
-  deployPreview?: { project: string; build: string; output: string }
+  deployPreview?: { project: string; build: string; output: string; /** Default public; private: only signed links open it. */ visibility?: 'public' | 'private' }
 }
 
 type Call<P, R, G = never> = { params: P; result: R; progress: G }

@@ -20,13 +20,15 @@ const DEFAULT_BUDGET: BudgetForm = { credits: '1', turns: '30', minutes: '15' }
 interface PreviewForm {
   build: string
   output: string
+  /** Only signed links open it (the pull request says so). */
+  private: boolean
 }
 
 /** The preview form as last edited for `projectId`, or null when it never was (then it is guessed from package.json). */
 function readPreview(projectId: string): PreviewForm | null {
   try {
     const saved = JSON.parse(localStorage.getItem(previewKey(projectId)) ?? 'null') as Partial<PreviewForm> | null
-    return saved && typeof saved.build === 'string' && typeof saved.output === 'string' ? { build: saved.build, output: saved.output } : null
+    return saved && typeof saved.build === 'string' && typeof saved.output === 'string' ? { build: saved.build, output: saved.output, private: saved.private === true } : null
   } catch {
     return null
   }
@@ -82,7 +84,7 @@ export function AgentPanel(props: {
       if (preview()) return
       const guess = guessDeploySettings(await client.packageJson(props.projectId).catch(() => null))
       // Unless the user typed meanwhile.
-      if (!preview()) setPreview({ build: guess.buildCommand, output: guess.outputFolder })
+      if (!preview()) setPreview({ build: guess.buildCommand, output: guess.outputFolder, private: false })
     })())
   createEffect(() => deploy() && void loadPreview())
   let runId: string | null = null
@@ -111,7 +113,7 @@ export function AgentPanel(props: {
     localStorage.setItem(taskKey(props.projectId), text)
   }
   const updatePreview = (patch: Partial<PreviewForm>) => {
-    const next = { build: '', output: '', ...preview(), ...patch }
+    const next: PreviewForm = { build: '', output: '', private: false, ...preview(), ...patch }
     setPreview(next)
     localStorage.setItem(previewKey(props.projectId), JSON.stringify(next))
   }
@@ -145,7 +147,7 @@ export function AgentPanel(props: {
     try {
       const remote = publish() && props.remote && props.grants ? await props.grants() : {}
       // The preview is published when the run's tests passed and its commit is made (the agent worker keeps that rule).
-      const grants: AgentGrants = { ...remote, ...(previewForm ? { deployPreview: { project: props.projectId, build: previewForm.build.trim(), output: previewForm.output.trim() } } : {}) }
+      const grants: AgentGrants = { ...remote, ...(previewForm ? { deployPreview: { project: props.projectId, build: previewForm.build.trim(), output: previewForm.output.trim(), visibility: previewForm.private ? 'private' : 'public' } } : {}) }
       const previous = review()
       if (previous) void client.discard(previous.runId)
       setReview(null)
@@ -265,7 +267,7 @@ export function AgentPanel(props: {
           {(p) => (
             <details class="agent-preview">
               <summary>
-                Preview: {p().build.trim() ? <code>{p().build.trim()}</code> : 'no build'}, then publish <code>{p().output.trim() || 'the project root'}</code>
+                Preview: {p().build.trim() ? <code>{p().build.trim()}</code> : 'no build'}, then publish <code>{p().output.trim() || 'the project root'}</code> {p().private ? '(private: signed links only)' : '(public: anyone with the link)'}
               </summary>
               <div class="agent-controls">
                 <label title="A shell line run on the agent's runtime before publishing (blank: no build)">
@@ -273,6 +275,9 @@ export function AgentPanel(props: {
                 </label>
                 <label title="The workspace folder published (blank: the project root)">
                   Output folder <input aria-label="Output folder" size={10} placeholder="project root" value={p().output} onInput={(e) => updatePreview({ output: e.currentTarget.value })} />
+                </label>
+                <label title="Only signed links open a private preview; share one from the Deployments view">
+                  <input type="checkbox" checked={p().private} onChange={(e) => updatePreview({ private: e.currentTarget.checked })} /> Private
                 </label>
               </div>
             </details>

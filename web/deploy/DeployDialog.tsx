@@ -1,4 +1,4 @@
-import { For, Show, createEffect, createResource, createSignal, on, onMount } from 'solid-js'
+import { For, Show, createEffect, createResource, createSignal, on, onCleanup, onMount } from 'solid-js'
 import { normalizeOutputFolder, outputFolderProblem } from '../../shared/deploy/output'
 import type { DeployProgress } from '../../shared/deploy/upload'
 import type { AccountState } from '../account/account'
@@ -76,6 +76,10 @@ function DeployForm(props: Parameters<typeof DeployDialog>[0] & { initial: Deplo
   let closeButton: HTMLButtonElement | undefined
   // The form comes after the dialog has opened (once the settings are read): focus moves into it then.
   onMount(() => first.focus())
+  // Closed without deploying (Close, Escape, a click outside): the edits are kept for next time.
+  onCleanup(() => {
+    if (!problem()) d.remember({ buildCommand: command().trim(), outputFolder: normalizeOutputFolder(folder()), spa: spa(), visibility: visibility() })
+  })
   // A deploy's start disables the control that had focus (a field, Deploy) and its end removes
   // Cancel: focus goes to the button that now acts, not to the page behind the dialog (where
   // Escape would no longer close it).

@@ -72,6 +72,8 @@ export interface Deployments {
   dialogOpen: Accessor<boolean>
   openDialog(): void
   closeDialog(): void
+  /** Keeps `settings` as this project's (the dialog's edits, also when it closes without deploying). */
+  remember(settings: DeploySettings): void
 }
 
 /** The longest log the dialog keeps on screen (its end); the run's record keeps more. */
@@ -246,6 +248,7 @@ export function createDeployments(options: DeploymentsOptions): Deployments {
       setDialogOpen(true)
     },
     closeDialog: () => setDialogOpen(false),
+    remember: (settings) => rememberDeploySettings(options.projectId, settings),
   }
 }
 

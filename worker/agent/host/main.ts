@@ -35,7 +35,7 @@ function grantedCaps(grants: AgentGrants | undefined): Record<string, string> {
   const caps: Record<string, string> = { model: JSON.stringify({ note: 'model calls through the provider chosen in Settings' }) }
   if (grants?.push) caps['git-push'] = JSON.stringify({ branches: 'coder/*', force: false })
   if (grants?.pullRequest) caps['pull-request'] = JSON.stringify({ repository: `${grants.pullRequest.owner}/${grants.pullRequest.repo}`, base: grants.pullRequest.base })
-  if (grants?.deployPreview) caps['deploy-preview'] = JSON.stringify({ project: grants.deployPreview.project, build: grants.deployPreview.build || null, output: grants.deployPreview.output || '.' })
+  if (grants?.deployPreview) caps['deploy-preview'] = JSON.stringify({ project: grants.deployPreview.project, build: grants.deployPreview.build || null, output: grants.deployPreview.output || '.', visibility: grants.deployPreview.visibility ?? 'public' })
   return caps
 }
 

@@ -115,7 +115,7 @@ describe('deployPreview: a finished run’s preview', () => {
     const refused = await run(() => Response.json({ error: { code: 'unauthorized', message: 'Sign in to deploy' } }, { status: 401 }))
     expect(refused).toEqual({ type: 'deploy-failed', message: expect.stringContaining('Sign in to deploy'), log: 'built dist/\n' })
     // The manifest: the output folder's files only, of the run's project, commit and branch.
-    expect(sent).toEqual([{ path: '/api/deployments', body: { project: 'calc', commit: ref.commit, branch: ref.branch, files: [{ path: 'index.html', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: 17 }] } }])
+    expect(sent).toEqual([{ path: '/api/deployments', body: { project: 'calc', commit: ref.commit, branch: ref.branch, visibility: 'public', files: [{ path: 'index.html', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: 17 }] } }])
     expect(await changedFiles(agent.overlay)).toEqual(['src/add.js'])
   })
 })

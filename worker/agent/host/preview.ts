@@ -55,13 +55,13 @@ export async function deployPreview(options: PreviewOptions): Promise<PreviewEve
     const result = await publishFolder({
       agent,
       folder: grant.output,
-      request: { project: grant.project, commit: options.ref.commit, branch: options.ref.branch },
+      request: { project: grant.project, commit: options.ref.commit, branch: options.ref.branch, visibility: grant.visibility ?? 'public' },
       api: options.api,
       log: () => undefined,
       signal: options.signal,
     })
     const { deployment } = result
-    return { type: 'deploy', id: deployment.id, ...(deployment.url ? { url: deployment.url } : {}), files: result.totalFiles, uploaded: result.uploadedFiles }
+    return { type: 'deploy', id: deployment.id, ...(deployment.url ? { url: deployment.url } : {}), files: result.totalFiles, uploaded: result.uploadedFiles, visibility: deployment.visibility }
   } catch (error) {
     if (options.signal.aborted) return failed('Stopped before the preview was published', log)
     return failed(`${(error as Error)?.message ?? error}`, log)

@@ -148,10 +148,11 @@ export async function runTask(start: AgentStart, deps: TaskDeps): Promise<TaskRe
         emit(event)
         if (event.type === 'deploy') {
           deployment = { id: event.id, ...(event.url ? { url: event.url } : {}) }
-          if (event.url) preview = { id: event.id, url: event.url }
+          if (event.url) preview = { id: event.id, url: event.url, ...(event.visibility ? { visibility: event.visibility } : {}) }
         }
       }
-      if (!push || !prGrant) return
+      // Stopped meanwhile (the preview's build can take minutes): no pull request after a Stop.
+      if (!push || !prGrant || deps.signal.aborted) return
       const body = pullRequestBody({ task: start.task, summary, files, report: verdict.report, testsWaived: verdict.testsWaived, usage, runId, runUrl: `${origin}/runs/${runId}`, preview })
       pullRequest = await openPullRequest(origin, prGrant, { title: message.split('\n')[0]!, body, head: commit.branch })
       emit({ type: 'pr-opened', ...pullRequest })

@@ -293,14 +293,20 @@ async function runCommand(template: string, d: StepDeps): Promise<string> {
  * and `id`.
  */
 async function runDeployStep(step: Extract<WorkflowStep, { kind: 'deploy' }>, d: StepDeps): Promise<StepResult> {
+  // The published files are the clone's commit only while the run has changed nothing yet.
+  const ref = await workingCopyRef(d.agent)
+  const { commit, ...branch } = ref
+  const pristine = (await changedFiles(d.agent.overlay)).length === 0
   const restore = step.build !== undefined ? await keepWorkingCopy(d.agent, d.base) : null
+  let undoFailed: string | null = null
+  let outcome: StepResult
   try {
     if (step.build !== undefined) await runCommand(step.build, d)
     const repo = d.context.repository.full_name
     const result = await publishFolder({
       agent: d.agent,
       folder: step.output,
-      request: { project: repo, repo, ...(await workingCopyRef(d.agent)), spa: step.spa, visibility: step.visibility },
+      request: { project: repo, repo, ...(pristine ? ref : branch), spa: step.spa, visibility: step.visibility },
       api: (path, init) => d.edge.fetch(path, init),
       log: (text) => d.log.write(text),
       signal: d.signal,
@@ -309,15 +315,23 @@ async function runDeployStep(step: Extract<WorkflowStep, { kind: 'deploy' }>, d:
     const { deployment } = result
     const where = deployment.url ?? `deployment ${deployment.id} (this edge serves no previews: its PREVIEW_URL_TEMPLATE is unset)`
     d.log.write(`Deployed ${result.totalFiles} file${result.totalFiles === 1 ? '' : 's'} (${result.uploadedFiles} uploaded, rest unchanged): ${where}\n`)
-    return {
+    outcome = {
       summary: `Deployed ${result.totalFiles} file${result.totalFiles === 1 ? '' : 's'}${deployment.url ? `: ${deployment.url}` : ''}`,
       deployment: { id: deployment.id, ...(deployment.url ? { url: deployment.url } : {}), files: result.totalFiles, uploaded: result.uploadedFiles, visibility: deployment.visibility },
       values: { id: deployment.id, ...(deployment.url ? { url: deployment.url } : {}) },
     }
   } finally {
-    // Never in place of the step's own error: a failed undo is only logged (write_paths still checks what is left).
-    if (restore && !d.signal.aborted) await restore().catch((error: unknown) => d.log.write(`Could not undo the build's writes: ${(error as Error)?.message ?? error}\n`))
+    // Never in place of the step's own error: then a failed undo is only logged.
+    if (restore && !d.signal.aborted) {
+      await restore().catch((error: unknown) => {
+        undoFailed = (error as Error)?.message ?? String(error)
+        d.log.write(`Could not undo the build's writes: ${undoFailed}\n`)
+      })
+    }
   }
+  // The build's output would otherwise reach a later pull request: stop here.
+  if (undoFailed) throw new Error(`The preview is published, but the build's writes could not be undone (${undoFailed}); stopping so they reach no pull request`)
+  return outcome
 }
 
 /** The preview the last deploy step before `step` published, for the pull request's reviewers. */
