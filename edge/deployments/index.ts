@@ -7,6 +7,6 @@
 export { createDeploymentRoutes } from './routes'
 export { resolveDeployment, readDeploymentFile, type ServedDeployment, type DeploymentFileResult } from './serve'
 export { verifyDeploymentLink, signDeploymentLink } from './links'
-export { contentTypeOf } from './content-types'
+export { contentTypeOf } from '../../shared/mime'
 export { deployLimits, type DeployLimits } from './manifest'
 export { servePreview, previewKey, previewCsp, DeploymentFiles, PREVIEW_COOKIE } from './preview'

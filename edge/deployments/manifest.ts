@@ -3,7 +3,7 @@ import { DEFAULT_DEPLOY_LIMITS, deployPathProblem, type DeployFile, type Deploym
 import type { Env } from '../env'
 import { ApiError } from '../errors'
 import { REPO } from '../workflows/members'
-import { contentTypeOf } from './content-types'
+import { contentTypeOf } from '../../shared/mime'
 
 export interface DeployLimits {
   maxFiles: number

@@ -4,7 +4,7 @@
  */
 import type { DeploymentVisibility } from '../../shared/deploy'
 import type { Env } from '../env'
-import { extensionOf } from './content-types'
+import { extensionOf } from '../../shared/mime'
 import { DEPLOYMENT_ID } from './store'
 
 /** A `ready` deployment as the preview worker needs it. */

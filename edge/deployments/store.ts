@@ -5,6 +5,7 @@
  * query rather than an R2 request per file.
  */
 import type { Deployment, DeployFile, DeploymentStatus, DeploymentVisibility } from '../../shared/deploy'
+import { sha256Hex } from '../../shared/deploy/upload'
 import type { Env } from '../env'
 import { ApiError } from '../errors'
 import type { CheckedManifest } from './manifest'
@@ -147,11 +148,6 @@ export function sizeMismatch(listed: { path: string; size: number }, actual?: nu
   return new ApiError(400, 'bad_request', `size mismatch: "${listed.path}" is listed as ${listed.size} bytes, ${these}; nothing was stored`)
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
 /** The file of `deploymentId` listed with `sha256` (the first by path), or null when it lists none. */
 export async function listedFile(db: D1Database, deploymentId: string, sha256: string): Promise<{ path: string; size: number } | null> {
   return db.prepare('SELECT path, size FROM deployment_files WHERE deployment_id = ? AND sha256 = ? ORDER BY path LIMIT 1').bind(deploymentId, sha256).first<{ path: string; size: number }>()
@@ -163,15 +159,9 @@ export async function listedFile(db: D1Database, deploymentId: string, sha256: s
  * has already are not written again (`stored: false`).
  */
 export async function storeDeploymentBlob(env: Pick<Env, 'DB' | 'ARTIFACTS'>, listed: { path: string; size: number }, sha256: string, bytes: Uint8Array): Promise<{ stored: boolean }> {
-  const actual = await sha256Hex(bytes)
-  if (actual !== sha256) throw new ApiError(400, 'bad_request', `hash mismatch: these bytes' SHA-256 is ${actual}, not ${sha256} ("${listed.path}"); nothing was stored`)
   if (bytes.byteLength !== listed.size) throw sizeMismatch(listed, bytes.byteLength)
-  if (await env.DB.prepare('SELECT 1 FROM blobs WHERE sha256 = ?').bind(sha256).first()) return { stored: false }
-  // Run artifacts share the space, so the bytes may be in R2 without a row here yet.
-  const present = (await env.ARTIFACTS.head(`blobs/${sha256}`)) !== null
-  if (!present) await env.ARTIFACTS.put(`blobs/${sha256}`, bytes, { sha256 })
-  await env.DB.prepare('INSERT INTO blobs (sha256, size, stored_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING').bind(sha256, bytes.byteLength, Date.now()).run()
-  return { stored: !present }
+  const stored = await storeDeploymentBlobs(env, [{ sha256, path: listed.path, size: listed.size, bytes }])
+  return { stored: stored.length > 0 }
 }
 
 /** The files of `deploymentId` listed with each of `hashes` (the first by path for each), keyed by hash. */

@@ -7,6 +7,7 @@
 import type { AgentEvent, FileChange, RunBudget, RunEndReason, RunUsage } from '../../../shared/agent'
 import type { FileService } from '../../../shared/namespace'
 import { toJUnitXml, type TestReport } from '../../../shared/runtime'
+import { createRecordQueue, type RecordOp } from './record-queue'
 
 /** The artifact names a run's record uses, as the Runs page offers them. */
 export const RUN_ARTIFACTS = {
@@ -62,8 +63,6 @@ export interface RunRecorderOptions {
 
 /** Largest piece of event log sent at once (the edge takes up to 1 MiB). */
 const MAX_BATCH_BYTES = 512 * 1024
-const REQUEST_TIMEOUT_MS = 30_000
-const MAX_RETRY_DELAY_MS = 30_000
 
 /** The record's status for an end reason: only `finished` succeeded; the user's Stop is a cancel. */
 export function runStatus(reason: RunEndReason): 'succeeded' | 'failed' | 'cancelled' {
@@ -87,60 +86,28 @@ function unreachable(x: never): never {
   throw new Error(`unexpected ${String(x)}`)
 }
 
-interface Op {
-  /** What the request is, for the give-up decision: a failed `create` stops everything. */
-  kind: 'create' | 'events' | 'artifact' | 'end'
-  request(): Promise<Request>
-}
-
-type Verdict = 'sent' | 'retry' | 'skip' | 'signed-out' | 'unavailable'
-
-function judge(op: Op, res: Response): Verdict {
-  if (res.ok) {
-    // Something that is not the edge (a static server's page for every path) answers 200 with HTML.
-    if (op.kind === 'create' && !(res.headers.get('content-type') ?? '').includes('json')) return 'unavailable'
-    return 'sent'
-  }
-  if (res.status === 401) return 'signed-out'
-  // A create retried after its answer was lost: the record is there.
-  if (op.kind === 'create' && res.status === 409) return 'sent'
-  if (op.kind === 'create' && (res.status === 404 || res.status === 405)) return 'unavailable'
-  if (res.status >= 500 || res.status === 408 || res.status === 429) return 'retry'
-  // Refused for good (too large, malformed): the rest can still be recorded.
-  return 'skip'
-}
-
 const sha256 = async (bytes: Uint8Array) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)), (b) => b.toString(16).padStart(2, '0')).join('')
 
 /**
- * A recorder for one run (see RunRecorder). Requests go out one at a time in the order they were
- * made, so the edge's event log is in the run's order. While the browser is offline it waits for
- * the `online` event; while online, a request that fails (network, 5xx) is tried again after a
- * growing wait, up to `retry.attempts` times, then the recorder gives up. A 401 (signed out) or no
- * edge at all stops recording at once. Nothing here ever throws into the run.
+ * A recorder for one run (see RunRecorder): its requests go through a record queue
+ * (record-queue.ts), in order, waiting while offline, giving up after `retry.attempts` failures
+ * online; a 401 (signed out) or no edge at all stops recording at once. Nothing here ever throws
+ * into the run.
  */
 export function createRunRecorder(options: RunRecorderOptions): RunRecorder {
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
   const batchMs = options.batchMs ?? 1000
-  const attempts = options.retry?.attempts ?? 6
-  const firstDelay = options.retry?.delayMs ?? 1000
   const base = `${options.origin.replace(/\/$/, '')}/api/runs`
-  let state: RecorderState = 'idle'
+  const queue = createRecordQueue({ fetch: options.fetch, credentials: 'include', attempts: options.retry?.attempts ?? 6, delayMs: options.retry?.delayMs ?? 1000 })
   let runId: string | null = null
   const transcript: string[] = []
   let pending: string[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
-  const ops: Op[] = []
-  let pumping: Promise<void> | null = null
   let ended = false
+  let done = false
 
-  const stopped = () => state === 'signed-out' || state === 'unavailable' || state === 'gave-up'
+  const state = (): RecorderState => (!runId ? 'idle' : done ? 'done' : queue.state)
   const url = (path = '') => `${base}/${runId}${path}`
-  const enqueue = (op: Op) => {
-    if (stopped()) return
-    ops.push(op)
-    if (runId) pump()
-  }
+  const enqueue = (op: RecordOp) => queue.add(op)
 
   function flushEvents() {
     clearTimeout(timer)
@@ -167,78 +134,23 @@ export function createRunRecorder(options: RunRecorderOptions): RunRecorder {
     if (batch.length) send(batch)
   }
 
-  /** Waits until the browser says it is online again (or `ms` passed, in case it never says). */
-  const waitForOnline = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(t)
-        globalThis.removeEventListener?.('online', done)
-        resolve()
-      }
-      const t = setTimeout(done, ms)
-      globalThis.addEventListener?.('online', done)
-    })
-  const isOffline = () => typeof navigator !== 'undefined' && navigator.onLine === false
-
-  function pump() {
-    pumping ??= (async () => {
-      // Let `pumping` be set before the loop can end and clear it.
-      await null
-      while (ops.length && !stopped()) {
-        const op = ops[0]!
-        let verdict: Verdict = 'retry'
-        for (let attempt = 0; ; ) {
-          try {
-            const req = await op.request()
-            verdict = judge(op, await doFetch(req, { credentials: 'include', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }))
-          } catch {
-            verdict = 'retry'
-          }
-          if (verdict !== 'retry') break
-          if (isOffline()) {
-            // Offline does not use up tries: the record is made when the connection is back.
-            state = 'waiting'
-            await waitForOnline(MAX_RETRY_DELAY_MS)
-            continue
-          }
-          if (++attempt >= attempts) break
-          state = 'waiting'
-          await waitForOnline(Math.min(firstDelay * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS))
-        }
-        if (verdict === 'retry') {
-          state = 'gave-up'
-        } else if (verdict === 'signed-out' || verdict === 'unavailable') {
-          state = verdict
-        } else {
-          ops.shift()
-          state = 'recording'
-        }
-      }
-      if (stopped()) ops.length = 0
-      else if (ended && !ops.length) state = 'done'
-      pumping = null
-    })()
-    return pumping
-  }
-
   return {
     get state() {
-      return state
+      return state()
     },
     start(run) {
       if (runId) return
       runId = run.runId
-      state = 'recording'
       const title = run.task.trim().split('\n')[0]!.slice(0, 300) || 'Agent run'
       const body = JSON.stringify({ id: run.runId, project: run.project, kind: 'agent', title, status: 'running', startedAt: run.startedAt ?? Date.now() })
-      ops.unshift({ kind: 'create', request: async () => new Request(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body }) })
-      pump()
+      queue.add({ kind: 'create', request: async () => new Request(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body }) }, true)
+      queue.open()
       if (pending.length) timer ??= setTimeout(flushEvents, batchMs)
     },
     event(event) {
       const line = JSON.stringify(event)
       transcript.push(line)
-      if (stopped()) return
+      if (queue.stopped()) return
       pending.push(line)
       if (runId) timer ??= setTimeout(flushEvents, batchMs)
     },
@@ -254,7 +166,7 @@ export function createRunRecorder(options: RunRecorderOptions): RunRecorder {
       this.artifact(RUN_ARTIFACTS.junit, 'application/xml', toJUnitXml(report))
     },
     async finish(outcome) {
-      if (!runId || ended) return (await pumping, state)
+      if (!runId || ended) return (await queue.settled(), state())
       ended = true
       let stop = outcome.stopped
       if (!stop) {
@@ -276,9 +188,9 @@ export function createRunRecorder(options: RunRecorderOptions): RunRecorder {
         ...(outcome.pullRequest ? { pullRequest: outcome.pullRequest.url } : {}),
       }
       enqueue({ kind: 'end', request: async () => new Request(url(), { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(end) }) })
-      while (pumping) await pumping
-      if (!stopped()) state = 'done'
-      return state
+      await queue.settled()
+      if (!queue.stopped()) done = true
+      return state()
     },
   }
 }
