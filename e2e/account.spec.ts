@@ -99,7 +99,8 @@ describe('signing in', () => {
     await dialog.getByLabel('E-mail').fill('grace@example.com')
     await dialog.getByRole('button', { name: 'Email me a link' }).click()
     await expect.poll(() => dialog.getByRole('status').textContent()).toContain('We sent a sign-in link to grace@example.com')
-    expect(edge.output()).toContain('[dev-mailbox] To: grace@example.com')
+    // The worker's log reaches us through wrangler's pipe, possibly after the page has its answer.
+    await expect.poll(() => edge.output()).toContain('[dev-mailbox] To: grace@example.com')
 
     const mailbox = await context.newPage()
     await mailbox.goto(`${edge.url}/api/dev/mailbox`)
