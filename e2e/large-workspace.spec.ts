@@ -2,29 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { connectBrowser } from './support/browser'
 import { startAppServer } from './support/app-server'
-import { makeRepo, type FileSpec } from './support/fixtures'
+import { makeRepo, wideRepoSpec } from './support/fixtures'
 import { startGitServer, type GitServer } from '../standins/git-server'
 
 // A 20,000-file repository (one folder of 10,000 files, 100 folders of 100) imported through the
-// UI: the tree opens and scrolls, search and quick open find the one file, and the page never freezes.
+// UI: the tree opens and scrolls, search and quick open find the one file. How long the page's
+// main thread is held meanwhile is a benchmark (`npm run bench -- ui-freeze-20k`), not a timed test.
 let browser: Browser
 let app: { url: string; close: () => Promise<void> }
 let git: GitServer
 const root = mkdtempSync(join(tmpdir(), 'coder-wide-'))
 
-function wideFiles(): FileSpec[] {
-  const files: FileSpec[] = []
-  for (let i = 0; i < 10_000; i++) files.push({ path: `big/file-${String(i).padStart(5, '0')}.txt`, content: `big file ${i}\nvalue = ${(i * 7919) % 100_003}\n${i === 7777 ? 'the needle-in-a-haystack line\n' : ''}` })
-  for (let d = 0; d < 100; d++)
-    for (let f = 0; f < 100; f++) files.push({ path: `pkg-${String(d).padStart(3, '0')}/mod-${String(f).padStart(3, '0')}.ts`, content: `export const v${d}_${f} = ${d * 100 + f}\n` })
-  return files
-}
-
 beforeAll(async () => {
-  await makeRepo(join(root, 'wide.git'), { files: wideFiles(), commits: [], initialMessage: '20,000 files' })
+  await makeRepo(join(root, 'wide.git'), wideRepoSpec())
   ;[browser, app, git] = await Promise.all([connectBrowser(), startAppServer(), startGitServer({ root })])
 }, 180_000)
 afterAll(async () => {
@@ -34,24 +27,9 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-/** The longest main-thread task (ms) since the last call, from the Long Tasks API. */
-function longestTask(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const w = window as unknown as { __longTasks: number[] }
-    const max = Math.max(0, ...w.__longTasks)
-    w.__longTasks = []
-    return max
-  })
-}
-
 describe('a 20,000-file workspace', () => {
-  it('imports with a progress bar, then the tree, search and quick open stay responsive', async () => {
+  it('imports with a progress bar, then the tree, search and quick open reach every file', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-    await context.addInitScript(() => {
-      const w = window as unknown as { __longTasks: number[] }
-      w.__longTasks = []
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true })
-    })
     const page = await context.newPage()
     await page.goto(app.url)
     await page.getByLabel('Repository URL').fill(`${git.url}/wide.git`)
@@ -63,7 +41,6 @@ describe('a 20,000-file workspace', () => {
     await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 120_000 })
     const tree = page.getByRole('navigation', { name: 'Files' })
     await expect.poll(() => tree.locator('[data-path="/workspace/big"]').count(), { timeout: 30_000 }).toBe(1)
-    await longestTask(page)
 
     // 10,000 files in one folder: only the rows in view exist in the page, all of them reachable.
     await tree.locator('[data-path="/workspace/big"] > button').click()
@@ -85,15 +62,17 @@ describe('a 20,000-file workspace', () => {
     // A term in every big file: results stop at the limit and say so.
     await search.getByLabel('Search in files').fill('big file')
     await expect.poll(() => search.locator('.search-summary').textContent(), { timeout: 30_000 }).toContain('stopped at the limit')
+    // The page holds the first 200 of its 2,000 results; the rest come a step at a time.
+    expect(await search.locator('.match').count()).toBe(200)
+    await search.getByRole('button', { name: 'Show 200 more (1,800 not shown)' }).click()
+    await expect.poll(() => search.locator('.match').count()).toBe(400)
+    expect(await search.locator('.search-file .name').nth(399).textContent()).toMatch(/^file-\d{5}\.txt$/)
 
     // Quick open over 20,000 names.
     await page.keyboard.press('Control+p')
     await page.getByLabel('Search files by name').fill('099mod042')
     await expect.poll(() => page.getByRole('dialog', { name: 'Quick open' }).locator('li').first().textContent()).toContain('pkg-099/mod-042.ts')
     await page.keyboard.press('Escape')
-
-    // Nothing above held the page for half a second (a freeze a user would notice).
-    expect(await longestTask(page)).toBeLessThan(500)
     await context.close()
   })
 })

@@ -275,6 +275,35 @@ export async function createSmallRepos(root: string): Promise<{ small: string; e
 }
 
 // ---------------------------------------------------------------------------------------------
+// The wide workspace
+
+/** What `wideRepoSpec` makes: `big/` holds `bigFiles` files, one of them (`needle`) holding the needle line. */
+export interface WideRepoParams {
+  bigFiles: number
+  packages: number
+}
+
+/** The e2e's 20,000-file workspace: one folder of 10,000 files, 100 folders of 100. */
+export const wideRepo: WideRepoParams = { bigFiles: 10_000, packages: 100 }
+
+/** The line only the needle file holds. */
+export const NEEDLE = 'the needle-in-a-haystack line'
+
+/** Index of the file in `big/` that holds the needle (about three quarters down). */
+export const needleIndex = ({ bigFiles }: WideRepoParams): number => Math.floor((bigFiles * 7777) / 10_000)
+
+/** A one-commit repository: `big/file-NNNNN.txt` × bigFiles, then `pkg-NNN/mod-NNN.ts` × 100 per package. */
+export function wideRepoSpec(params: WideRepoParams = wideRepo): RepoSpec {
+  const needle = needleIndex(params)
+  const files: FileSpec[] = []
+  for (let i = 0; i < params.bigFiles; i++)
+    files.push({ path: `big/file-${String(i).padStart(5, '0')}.txt`, content: `big file ${i}\nvalue = ${(i * 7919) % 100_003}\n${i === needle ? `${NEEDLE}\n` : ''}` })
+  for (let d = 0; d < params.packages; d++)
+    for (let f = 0; f < 100; f++) files.push({ path: `pkg-${String(d).padStart(3, '0')}/mod-${String(f).padStart(3, '0')}.ts`, content: `export const v${d}_${f} = ${d * 100 + f}\n` })
+  return { files, commits: [], initialMessage: `${files.length.toLocaleString('en')} files` }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The large repository
 
 /** Parameters of the generated large repository; changing any changes its cache key. */

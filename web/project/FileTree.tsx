@@ -1,5 +1,4 @@
 import { For, Show, createMemo, createSignal, onCleanup, onMount } from 'solid-js'
-import { createStore, reconcile } from 'solid-js/store'
 import { STANDARD_MOUNTS, basename, dirname, isWithin, joinPath } from '../../shared/namespace'
 import type { DirEntry } from '../../shared/protocol'
 import type { Dialogs } from '../ui/dialogs'
@@ -9,6 +8,20 @@ import type { ProjectModel } from './model'
 const ROW = 22
 /** Rows drawn beyond the visible ones, so fast scrolling shows no gaps. */
 const OVERSCAN = 12
+
+/** Folders first, then names as the user's locale orders them (one collator: `localeCompare` per pair is several times slower). */
+const collator = new Intl.Collator()
+const byKindThenName = (a: DirEntry, b: DirEntry) => ((a.type === 'dir') !== (b.type === 'dir') ? (a.type === 'dir' ? -1 : 1) : collator.compare(a.name, b.name))
+
+/** `next`, reusing the objects of `old` that did not change, so rows already drawn stay as they are. */
+function keepUnchanged(old: readonly DirEntry[] | undefined, next: DirEntry[]): DirEntry[] {
+  if (!old) return next
+  const byPath = new Map(old.map((e) => [e.path, e]))
+  return next.map((e) => {
+    const o = byPath.get(e.path)
+    return o && o.name === e.name && o.type === e.type && o.size === e.size && o.readOnly === e.readOnly ? o : e
+  })
+}
 
 interface Row {
   entry: DirEntry
@@ -44,7 +57,16 @@ function checkName(name: string): string | null {
 export function FileTree(props: FileTreeProps) {
   const rpc = props.model.client.rpc
   const projectId = props.model.projectId
-  const [children, setChildren] = createStore<Record<string, DirEntry[]>>({})
+  // Plain arrays in one signal, not a store: a store would track every field of 10,000 entries read by `rows`.
+  const [listed, setListed] = createSignal<ReadonlyMap<string, readonly DirEntry[]>>(new Map())
+  const children = (dir: string) => listed().get(dir)
+  const setChildren = (dir: string, entries: DirEntry[] | undefined) =>
+    setListed((prev) => {
+      const next = new Map(prev)
+      if (entries) next.set(dir, keepUnchanged(prev.get(dir), entries))
+      else next.delete(dir)
+      return next
+    })
   const [expanded, setExpanded] = createSignal<ReadonlySet<string>>(new Set(['/', '/workspace']))
   const [focused, setFocused] = createSignal<string | null>(null)
   const [scrollTop, setScrollTop] = createSignal(0)
@@ -56,13 +78,10 @@ export function FileTree(props: FileTreeProps) {
   async function load(dir: string) {
     try {
       const entries = await rpc.call('readdir', { projectId, path: dir })
-      const sorted = entries
-        .filter((e) => e.path !== '/workspace/.git')
-        .sort((a, b) => (a.type === 'dir') !== (b.type === 'dir') ? (a.type === 'dir' ? -1 : 1) : a.name.localeCompare(b.name))
-      setChildren(dir, reconcile(sorted, { key: 'path' }))
+      setChildren(dir, entries.filter((e) => e.path !== '/workspace/.git').sort(byKindThenName))
     } catch (error) {
       // A folder deleted elsewhere: forget it.
-      setChildren(dir, undefined!)
+      setChildren(dir, undefined)
       if ((error as { code?: string }).code !== 'ENOENT') props.onError((error as Error).message)
     }
   }
@@ -72,7 +91,7 @@ export function FileTree(props: FileTreeProps) {
     const next = new Set(expanded())
     if (open) {
       next.add(path)
-      if (!children[path]) void load(path)
+      if (!children(path)) void load(path)
     } else next.delete(path)
     setExpanded(next)
   }
@@ -81,7 +100,7 @@ export function FileTree(props: FileTreeProps) {
   const rows = createMemo<Row[]>(() => {
     const out: Row[] = []
     const walk = (dir: string, depth: number) => {
-      for (const entry of children[dir] ?? []) {
+      for (const entry of children(dir) ?? []) {
         out.push({ entry, depth })
         if (entry.type === 'dir' && isOpen(entry.path)) walk(entry.path, depth + 1)
       }
@@ -120,7 +139,7 @@ export function FileTree(props: FileTreeProps) {
   // Changes anywhere (this tab, another tab, a checkout): reload the folders that hold them.
   const unsubscribe = props.model.onEvent((event) => {
     if (event.type !== 'files-changed' && event.type !== 'tree-changed') return
-    const loaded = Object.keys(children).filter((d) => children[d])
+    const loaded = [...listed().keys()]
     const dirs = event.type === 'tree-changed' ? loaded : loaded.filter((d) => event.paths.some((p: string) => dirname(p) === d || isWithin(d, p)))
     for (const d of dirs) void load(d)
   })
@@ -131,7 +150,7 @@ export function FileTree(props: FileTreeProps) {
 
   async function create(kind: 'file' | 'folder', entry: DirEntry | null) {
     const dir = folderOf(entry)
-    const name = await props.dialogs.prompt(kind === 'file' ? 'New file' : 'New folder', `Name (in ${dir})`, '', (v) => checkName(v) ?? (children[dir]?.some((e) => e.name === v.trim()) ? `'${v.trim()}' already exists here.` : null))
+    const name = await props.dialogs.prompt(kind === 'file' ? 'New file' : 'New folder', `Name (in ${dir})`, '', (v) => checkName(v) ?? (children(dir)?.some((e) => e.name === v.trim()) ? `'${v.trim()}' already exists here.` : null))
     if (!name) return
     const path = joinPath(dir, name)
     try {

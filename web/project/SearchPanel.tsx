@@ -1,12 +1,17 @@
-import { For, Show, createSignal, onCleanup } from 'solid-js'
+import { For, Show, createMemo, createSignal, onCleanup } from 'solid-js'
 import type { FileMatches, SearchQuery } from '../../shared/protocol'
 import type { ProjectModel } from './model'
 
 /**
  * Search across the workspace's files (Ctrl/Cmd-Shift-F): text or regex, case and whole-word
  * options, include/exclude globs. Results stream in as the worker finds them; a click opens the
- * file at the match. Typing again cancels the search in flight.
+ * file at the match. Typing again cancels the search in flight. The page shows the first
+ * RESULTS_STEP matches and a button for the next ones: thousands of result rows in the page
+ * would hold it for seconds on every layout.
  */
+/** How many matches the panel shows at first, and how many more each "Show more" adds. */
+export const RESULTS_STEP = 200
+
 export function SearchPanel(props: { model: ProjectModel; /** Opens a file at a match: 1-based line and column. */
   onOpen(path: string, at: { line: number; column: number; length: number }): void; ref?: (focus: () => void) => void }) {
   const [query, setQuery] = createSignal('')
@@ -20,6 +25,24 @@ export function SearchPanel(props: { model: ProjectModel; /** Opens a file at a 
   const [error, setError] = createSignal<string | null>(null)
   const [searching, setSearching] = createSignal<{ searched: number; total: number } | null>(null)
   const [collapsed, setCollapsed] = createSignal<ReadonlySet<string>>(new Set())
+  const [budget, setBudget] = createSignal(RESULTS_STEP)
+  /** The files shown, how many of each one's matches, and how many matches are left out. */
+  const shown = createMemo(() => {
+    const files: FileMatches[] = []
+    const counts = new Map<string, number>()
+    let left = budget()
+    let hidden = 0
+    for (const file of results()) {
+      const n = Math.min(file.matches.length, Math.max(0, left))
+      if (n > 0) {
+        files.push(file)
+        counts.set(file.path, n)
+      }
+      left -= n
+      hidden += file.matches.length - n
+    }
+    return { files, counts, hidden }
+  })
   let input!: HTMLInputElement
   let running: AbortController | null = null
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -41,6 +64,7 @@ export function SearchPanel(props: { model: ProjectModel; /** Opens a file at a 
     const q: SearchQuery = { query: query(), regex: regex(), caseSensitive: caseSensitive(), wholeWord: wholeWord(), include: include(), exclude: exclude() }
     const found: FileMatches[] = []
     setResults([])
+    setBudget(RESULTS_STEP)
     setSearching({ searched: 0, total: 0 })
     try {
       const totals = await props.model.client.rpc.call('search', { projectId: props.model.projectId, ...q }, {
@@ -110,7 +134,7 @@ export function SearchPanel(props: { model: ProjectModel; /** Opens a file at a 
         <p class="hint search-summary">{summary()}</p>
       </Show>
       <ul class="search-results">
-        <For each={results()}>
+        <For each={shown().files}>
           {(file) => (
             <li class="search-file">
               <button type="button" class="file-head" onClick={() => setCollapsed((c) => { const n = new Set(c); n.has(file.path) ? n.delete(file.path) : n.add(file.path); return n })}>
@@ -120,7 +144,7 @@ export function SearchPanel(props: { model: ProjectModel; /** Opens a file at a 
               </button>
               <Show when={!collapsed().has(file.path)}>
                 <ul>
-                  <For each={file.matches}>
+                  <For each={file.matches.slice(0, shown().counts.get(file.path) ?? 0)}>
                     {(m) => (
                       <li>
                         <button
@@ -143,6 +167,11 @@ export function SearchPanel(props: { model: ProjectModel; /** Opens a file at a 
           )}
         </For>
       </ul>
+      <Show when={shown().hidden > 0}>
+        <button type="button" class="search-more" onClick={() => setBudget((b) => b + RESULTS_STEP)}>
+          Show {Math.min(RESULTS_STEP, shown().hidden).toLocaleString('en')} more ({shown().hidden.toLocaleString('en')} not shown)
+        </button>
+      </Show>
     </section>
   )
 }
