@@ -12,6 +12,7 @@ import { createGitHubRoutes } from './github'
 import { createGitHostRoutes, createGitProxyRoutes, GIT_PATH } from './git-proxy'
 import { csrfMiddleware } from './auth/csrf'
 import { createAuthRoutes, createDevMailboxRoutes } from './auth/routes'
+import { runnerScopeMiddleware } from './auth/runner-scope'
 import { RECENT_SESSION_MS, sessionMiddleware } from './auth/sessions'
 import { createPackageRoutes, PACKAGES_PATH } from './packages'
 import { createCheckoutRoutes, createStripeWebhookRoutes } from './stripe'
@@ -35,7 +36,7 @@ export function createApp(): Hono<AppEnv> {
   app.use(secureHeaders({ crossOriginEmbedderPolicy: 'require-corp', crossOriginOpenerPolicy: 'same-origin' }))
 
   // Who is signed in, for every API route; state-changing calls only from our own pages.
-  app.use('/api/*', sessionMiddleware(), csrfMiddleware((path) => WEBHOOK_PATHS.includes(path)))
+  app.use('/api/*', sessionMiddleware(), csrfMiddleware((path) => WEBHOOK_PATHS.includes(path)), runnerScopeMiddleware())
   app.use(`${GIT_PATH}/*`, sessionMiddleware())
   // The model APIs (OpenAI- and Anthropic-compatible) for the signed-in user's tab, metered and
   // charged. A session seen live in the last few seconds is believed without a D1 read, which would

@@ -21,6 +21,8 @@ export interface SessionUser {
   avatarUrl: string | null
   /** The session's stored id (a hash), to revoke it. */
   sessionHash: string
+  /** The runner token the session was opened with, or null for the user's own session (see runner-scope.ts). */
+  runnerTokenId: string | null
 }
 
 /** Plain http on a loopback host: the one place a Secure cookie cannot be set (the local stack). */
@@ -44,7 +46,7 @@ export async function startSession(c: Context<AppEnv>, userId: string, runnerTok
   setCookie(c, SESSION_COOKIE, id, cookieOptions(c, SESSION_TTL_MS / 1000))
 }
 
-type UserRow = { id: string; email: string | null; name: string | null; login: string | null; avatar_url: string | null; expires_at: number }
+type UserRow = { id: string; email: string | null; name: string | null; login: string | null; avatar_url: string | null; expires_at: number; runner_token_id: string | null }
 
 /** The longest a session looked up once is believed without asking D1 again, where a route opts in (`sessionMiddleware({ recentMs })`). */
 export const RECENT_SESSION_MS = 3_000
@@ -76,14 +78,14 @@ export function sessionMiddleware(options: { recentMs?: number } = {}): Middlewa
       if (recent && recent.until > now) c.set('user', recent.user)
       else {
         const row = await c.env.DB.prepare(
-          `SELECT u.id, u.email, u.name, u.login, u.avatar_url, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+          `SELECT u.id, u.email, u.name, u.login, u.avatar_url, s.expires_at, s.runner_token_id FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?
              AND (s.runner_token_id IS NULL OR EXISTS (SELECT 1 FROM runner_tokens t WHERE t.id = s.runner_token_id AND t.revoked_at IS NULL))`,
         )
           .bind(hash, now)
           .first<UserRow>()
         if (row) {
-          const user = { id: row.id, email: row.email, name: row.name, login: row.login, avatarUrl: row.avatar_url, sessionHash: hash }
+          const user = { id: row.id, email: row.email, name: row.name, login: row.login, avatarUrl: row.avatar_url, sessionHash: hash, runnerTokenId: row.runner_token_id }
           c.set('user', user)
           if (recentMs > 0) {
             if (recentSessions.size >= 10_000) recentSessions.clear()

@@ -125,6 +125,10 @@ export function createDeploymentRoutes(): Hono<AppEnv> {
 
   app.delete('/:id', async (c) => {
     const row = await managedDeployment(c)
+    // A runner deletes only the deployment it failed to finish (see auth/runner-scope.ts).
+    if (c.get('user')?.runnerTokenId && row.status === 'ready') {
+      throw new ApiError(403, 'forbidden', `A runner's session cannot delete the ready deployment ${row.id}: sign in to Coder yourself`)
+    }
     if (!(await deleteDeployment(c.env.DB, row.id))) {
       throw new ApiError(409, 'conflict', `Deployment ${row.id} is its project's production deployment: promote another deployment (or roll back) before deleting it`)
     }

@@ -26,11 +26,10 @@ interface TokenRow {
 
 const view = (t: TokenRow) => ({ id: t.id, name: t.name, createdAt: t.created_at, lastUsedAt: t.last_used_at, revokedAt: t.revoked_at })
 
-/** The signed-in user, when their session is not one a runner token opened (a runner must not mint or revoke tokens). */
-async function requireOwnSession(c: Context<AppEnv>): Promise<SessionUser> {
+/** The signed-in user, when their session is not one a runner token opened (a runner must not mint or revoke tokens; runner-scope.ts refuses it first). */
+function requireOwnSession(c: Context<AppEnv>): SessionUser {
   const user = requireUser(c)
-  const row = await c.env.DB.prepare('SELECT runner_token_id FROM sessions WHERE id_hash = ?').bind(user.sessionHash).first<{ runner_token_id: string | null }>()
-  if (row?.runner_token_id) throw new ApiError(403, 'forbidden', 'A runner session cannot manage runner tokens: sign in to Coder yourself')
+  if (user.runnerTokenId) throw new ApiError(403, 'forbidden', 'A runner session cannot manage runner tokens: sign in to Coder yourself')
   return user
 }
 
@@ -38,13 +37,13 @@ export function createRunnerRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   app.get('/tokens', async (c) => {
-    const user = await requireOwnSession(c)
+    const user = requireOwnSession(c)
     const { results } = await c.env.DB.prepare('SELECT * FROM runner_tokens WHERE user_id = ? ORDER BY created_at DESC').bind(user.id).all<TokenRow>()
     return c.json({ tokens: results.map(view) })
   })
 
   app.post('/tokens', async (c) => {
-    const user = await requireOwnSession(c)
+    const user = requireOwnSession(c)
     const body = (await readJsonBody(c)) as { name?: unknown } | null
     const name = typeof body?.name === 'string' ? body.name.trim() : ''
     if (!name || name.length > 100) throw new ApiError(400, 'bad_request', 'name is missing: name the runner (at most 100 characters), e.g. "build box"')
@@ -55,7 +54,7 @@ export function createRunnerRoutes(): Hono<AppEnv> {
   })
 
   app.delete('/tokens/:id', async (c) => {
-    const user = await requireOwnSession(c)
+    const user = requireOwnSession(c)
     const id = c.req.param('id')
     const now = Date.now()
     const row = await c.env.DB.prepare('SELECT * FROM runner_tokens WHERE id = ? AND user_id = ?').bind(id, user.id).first<TokenRow>()
