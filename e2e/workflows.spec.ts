@@ -291,6 +291,22 @@ describe('workflows', () => {
     expect(await timeline.getByRole('link', { name: `#${pulls[0]!.number}` }).getAttribute('href')).toBe(pulls[0]!.html_url)
     await timeline.getByRole('button', { name: /Fix the issue/ }).click()
     await expect.poll(() => page.getByLabel('Log of Fix the issue').textContent()).toContain('edit_file')
+
+    // The repository's project in the IDE shares its deployments: the workflow's preview is listed
+    // there, and promoting it makes it the repository's production, at name--owner.
+    await page.goto(edge.url)
+    await page.getByText('Your GitHub repositories').click()
+    await page.getByRole('button', { name: 'Import ada/calc' }).click()
+    await page.waitForURL(/\/p\/[\w-]+$/, { timeout: 60_000 })
+    await page.getByRole('button', { name: 'Deployments', exact: true }).click()
+    const deployments = page.getByRole('region', { name: 'Deployments', exact: true })
+    await expect.poll(() => deployments.locator('.deployments-shared').textContent(), { timeout: 30_000 }).toContain('Shared with the members of ada/calc')
+    const preview = deployments.getByRole('list', { name: 'Deployments', exact: true }).getByRole('listitem', { name: `Deployment ${deploymentId.slice(0, 8)}` })
+    await expect.poll(() => preview.textContent(), { timeout: 30_000 }).toMatch(/^\w{8}Ready/)
+    await preview.getByRole('button', { name: 'Promote to production' }).click()
+    await expect.poll(() => deployments.getByTestId('production-deployment').textContent()).toBe(deploymentId.slice(0, 8))
+    expect(await deployments.getByRole('region', { name: 'Production' }).getByRole('link').getAttribute('href')).toBe(edge.previewOrigin('calc--ada'))
+    expect(await (await edge.previewFetch('calc--ada', '/')).text()).toContain('<p>2 + 3 = 5</p>')
     await context.close()
   })
   it('Run now in the IDE queues a run this tab runs; the pull request waits for approval in the run view; a write outside the allowed directories fails its step; a granted secret is masked and never pushed; Stop in the status bar cancels the tab’s job', { timeout: 420_000 }, async () => {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Env } from '../env'
 import { PREVIEW_COOKIE, previewKey, servePreview, signDeploymentLink } from './index'
-import { deploy, person, resetDeployments } from './testing'
+import { connect, deploy, person, resetDeployments } from './testing'
 
 beforeEach(resetDeployments)
 
@@ -91,7 +91,7 @@ describe('the preview origin', () => {
     expect((await get(host, '/', { headers: { cookie: `${PREVIEW_COOKIE}=${other}` } })).status).toBe(403)
   })
 
-  it("serves a project's production under the project's name, following promote and rollback", async () => {
+  it("serves a project's production under its host label, following promote and rollback", async () => {
     const ada = await person('ada@example.com')
     const one = await deploy(ada, { 'index.html': 'one' })
     const two = await deploy(ada, { 'index.html': 'two' })
@@ -102,5 +102,11 @@ describe('the preview origin', () => {
     expect(live.headers.get('cache-control')).toBe('public, no-cache')
     expect((await ada.json('/api/deployments/production/rollback', 'POST', { project: 'site' })).status).toBe(200)
     expect(await (await get('site.preview.test')).text()).toBe('one')
+    // A repository's production, under name--owner; its own name is no host.
+    await connect('ada/calc', ada.userId)
+    const calc = await deploy(ada, { 'index.html': 'calc' }, { project: 'ada/calc', repo: 'ada/calc' })
+    expect((await ada.json('/api/deployments/production', 'POST', { project: 'ada/calc', deploymentId: calc.id })).status).toBe(200)
+    expect(await (await get('calc--ada.preview.test')).text()).toBe('calc')
+    expect((await get('calc.preview.test')).status).toBe(404)
   })
 })

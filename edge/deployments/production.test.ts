@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { CreateDeploymentResponse, ProductionState } from '../../shared/deploy'
+import { productionHost } from './production'
 import { connect, create, deploy, errorOf, person, resetDeployments, type Person } from './testing'
 
 beforeEach(resetDeployments)
@@ -112,11 +113,33 @@ describe('the production alias', () => {
     expect((await state(ada)).current?.id).toBe(adas.id)
   })
 
-  it('gives production a URL when the preview origin is known and the project fits a host name', async () => {
+  it('gives production an address of its own when the preview origin is known: the project id, or a host label made from its name', async () => {
     const ada = await person('ada@example.com', { PREVIEW_URL_TEMPLATE: 'https://{id}.preview.example' })
     const project = crypto.randomUUID()
     const d = await deploy(ada, { 'index.html': 'u' }, { project })
     expect(await (await promote(ada, d.id, project)).json()).toMatchObject({ url: `https://${project}.preview.example`, current: { url: `https://${d.id}.preview.example` } })
-    expect(await state(ada, 'Not A Host')).not.toHaveProperty('url')
+    const other = await deploy(ada, { 'index.html': 'o' }, { project: 'Not A Host' })
+    expect(((await (await promote(ada, other.id, 'Not A Host')).json()) as ProductionState).url).toMatch(/^https:\/\/not-a-host-[0-9a-z]{7}\.preview\.example$/)
+    // A connected repository's production, shared by its members: name--owner.
+    await connect('ada/calc', ada.userId)
+    const r = await deploy(ada, { 'index.html': 'calc' }, { project: 'ada/calc', repo: 'ada/calc' })
+    expect(await (await promote(ada, r.id, 'ada/calc')).json()).toMatchObject({ project: 'ada/calc', url: 'https://calc--ada.preview.example', current: { id: r.id } })
+  })
+})
+
+describe('productionHost', () => {
+  it('is a host name label, readable where it can be, and different for different projects', () => {
+    const id = crypto.randomUUID()
+    expect(productionHost(id)).toBe(id)
+    expect(productionHost('ada/calc')).toBe('calc--ada')
+    expect(productionHost('Ada/Calc')).toBe('calc--ada')
+    expect(productionHost('ada-lovelace/calc-js')).toBe('calc-js--ada-lovelace')
+    const projects = [
+      'ada/calc', 'ada/calc-', 'ada/calc.js', 'ada/calc_js', 'ada/calc-js', 'ada/a--b', 'a/b--ada', 'ada-b/calc', 'b/calc--ada',
+      `ada/${'x'.repeat(100)}`, `ada/${'x'.repeat(99)}`, `${'a-'.repeat(19)}a/${'y'.repeat(100)}`, 'ada/...', 'ada/xn', 'My Site', 'site', 'a/b/c', '../etc',
+    ]
+    const hosts = projects.map(productionHost)
+    for (const host of hosts) expect(host).toMatch(/^(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/)
+    expect(new Set(hosts).size).toBe(projects.length)
   })
 })

@@ -16,6 +16,43 @@ interface AliasRow {
   owner_id: string
   repo: string | null
   updated_at: number
+  host: string | null
+}
+
+/** A host name label, as PREVIEW_URL_TEMPLATE's `{id}` must be. */
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
+
+/** 32-bit FNV-1a of `text`, as 7 base-36 characters. */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return (h >>> 0).toString(36).padStart(7, '0')
+}
+
+/** `text` in lower case with every run of other characters a `-`, trimmed of them and cut to `max`. */
+const slug = (text: string, max: number) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, max).replace(/^-+|-+$/g, '')
+
+/**
+ * The host name label production of `project` is served at (`{id}` in PREVIEW_URL_TEMPLATE): the
+ * project itself when it is one (an IDE project's id); for a repository `owner/name`, `name--owner`
+ * (a GitHub owner holds no `--`, so the last one splits it back), with a hash of the project added
+ * when the name had to change to fit or is too long; anything else, a slug of it and that hash.
+ */
+export function productionHost(project: string): string {
+  if (DNS_LABEL.test(project)) return project
+  const hash = shortHash(project.toLowerCase())
+  const repo = /^([A-Za-z0-9](?:-?[A-Za-z0-9])*)\/([A-Za-z0-9._-]+)$/.exec(project)
+  if (repo) {
+    const owner = repo[1]!.toLowerCase()
+    const name = repo[2]!.toLowerCase()
+    const plain = `${name}--${owner}`
+    // (`xn--` would read as an internationalised name.)
+    if (DNS_LABEL.test(name) && !name.includes('--') && name !== 'xn' && plain.length <= 63) return plain
+    const base = slug(name, 63 - owner.length - 2 - hash.length - 1)
+    return `${base ? `${base}-` : ''}${hash}--${owner}`
+  }
+  const base = slug(project, 63 - hash.length - 1)
+  return `${base ? `${base}-` : ''}${hash}`
 }
 
 /** True in SQL when user `?3` may move alias `a`. */
@@ -38,8 +75,7 @@ const managedElsewhere = (project: string) =>
 export async function productionState(env: Pick<Env, 'DB' | 'PREVIEW_URL_TEMPLATE'>, project: string, userId: string): Promise<ProductionState> {
   const { alias, allowed } = await aliasFor(env.DB, project, userId)
   const template = env.PREVIEW_URL_TEMPLATE?.trim()
-  // A production URL names the project in a host name: only for ids that are a lower-case DNS label.
-  const url = template && /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(project) ? template.replaceAll('{id}', project) : undefined
+  const url = template ? template.replaceAll('{id}', productionHost(project)) : undefined
   if (!alias || !allowed) return { project, current: null, previous: null, history: [] }
   const row = (id: string | null) => (id ? env.DB.prepare(`${SELECT_DEPLOYMENT} WHERE d.id = ?`).bind(id).first<DeploymentRow>() : null)
   const [current, previous, history] = await Promise.all([
@@ -82,12 +118,12 @@ export async function promote(db: D1Database, project: string, deployment: Deplo
       .bind(project, deployment.id, userId, now),
     db
       .prepare(
-        `INSERT INTO production_aliases (project, deployment_id, previous_id, owner_id, repo, updated_at)
-         SELECT ?1, d.id, NULL, ?3, d.repo, ?4 FROM deployments d WHERE ${ready}
-         ON CONFLICT (project) DO UPDATE SET previous_id = deployment_id, deployment_id = excluded.deployment_id, updated_at = excluded.updated_at
+        `INSERT INTO production_aliases (project, deployment_id, previous_id, owner_id, repo, updated_at, host)
+         SELECT ?1, d.id, NULL, ?3, d.repo, ?4, ?5 FROM deployments d WHERE ${ready}
+         ON CONFLICT (project) DO UPDATE SET previous_id = deployment_id, deployment_id = excluded.deployment_id, updated_at = excluded.updated_at, host = excluded.host
          WHERE deployment_id <> excluded.deployment_id AND ${MAY_MOVE('production_aliases')}`,
       )
-      .bind(project, deployment.id, userId, now),
+      .bind(project, deployment.id, userId, now, productionHost(project)),
   ])
   if (moved!.meta.changes) return
   // Nothing moved: it was production already, or it stopped being ready, or the alias was taken meanwhile.

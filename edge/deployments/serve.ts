@@ -19,8 +19,8 @@ export interface ServedDeployment {
 }
 
 /**
- * The ready deployment `key` names: a deployment id, or else a project whose production
- * deployment it is. Null for anything else, including deployments still uploading, failed or
+ * The ready deployment `key` names: a deployment id, or else the host label of a project's
+ * production (production.ts productionHost) whose deployment it is. Null for anything else, including deployments still uploading, failed or
  * deleted. A deployment id always wins over a project of the same name.
  */
 export async function resolveDeployment(env: Pick<Env, 'DB'>, key: string): Promise<ServedDeployment | null> {
@@ -31,7 +31,7 @@ export async function resolveDeployment(env: Pick<Env, 'DB'>, key: string): Prom
     if (own) return served(own, false)
   }
   const alias = await env.DB.prepare(
-    "SELECT d.id, d.project, d.spa, d.visibility FROM production_aliases a JOIN deployments d ON d.id = a.deployment_id WHERE a.project = ? AND d.status = 'ready'",
+    "SELECT d.id, d.project, d.spa, d.visibility FROM production_aliases a JOIN deployments d ON d.id = a.deployment_id WHERE a.host = ? AND d.status = 'ready'",
   )
     .bind(key)
     .first<Row>()

@@ -51,6 +51,7 @@ export function DeployDialog(props: {
   return (
     <Modal label="Deploy preview" close={d.closeDialog} class="deploy-dialog">
       <h2>Deploy preview</h2>
+      <Show when={d.shared()}>{(repo) => <p class="hint">Published with {repo()}'s deployments: its members see it too.</p>}</Show>
       <Show when={initial()} fallback={<p class="hint">Reading the project…</p>}>
         {(first) => <DeployForm {...props} initial={first()} />}
       </Show>

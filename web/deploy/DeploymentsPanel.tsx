@@ -104,6 +104,9 @@ export function DeploymentsPanel(props: { deployments: Deployments; account: Acc
       <Show when={props.account.status === 'unavailable'}>
         <p role="status">{navigator.onLine === false ? 'You are offline: deployments show here once you are back online.' : 'No server answered, so deployments cannot be shown.'}</p>
       </Show>
+      <Show when={signedIn() && d.shared()}>
+        {(repo) => <p class="hint deployments-shared">Shared with the members of {repo()}: their deployments and its workflows' previews are listed here, and production is the repository's.</p>}
+      </Show>
       <Show when={signedIn() && d.error()}>{(e) => <p class="error" role="alert">{e().message}</p>}</Show>
       <Show when={problem()}>{(p) => <p class="error" role="alert">{p()}</p>}</Show>
       <Show when={notice()}>{(n) => <p class="hint" role="status">{n()}</p>}</Show>

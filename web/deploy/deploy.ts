@@ -30,10 +30,13 @@ export type DeployOutcome =
 
 export interface DeployRequest {
   /**
-   * The project as deployments name it: the IDE project's id, unique to it, so its production
-   * address is its own and no other project of the same name can move it.
+   * The project as deployments name it: its connected repository's `owner/name` (with `repo`), or
+   * else the IDE project's id, unique to it, so no other project of the same name can move its
+   * production address.
    */
   project: string
+  /** The connected GitHub repository the deployment is shared with (its members see and manage it). */
+  repo?: string
   /** The project's name, as run records name it (the Runs page's filter, the record's title). */
   projectName: string
   settings: DeploySettings
@@ -152,7 +155,7 @@ export async function runDeploy(request: DeployRequest): Promise<DeployOutcome> 
   let result: UploadResult
   try {
     result = await uploadDeployment({
-      request: { project: request.project, branch: request.git?.branch ?? undefined, commit: request.git?.commit ?? undefined, spa: settings.spa, visibility: settings.visibility },
+      request: { project: request.project, ...(request.repo ? { repo: request.repo } : {}), branch: request.git?.branch ?? undefined, commit: request.git?.commit ?? undefined, spa: settings.spa, visibility: settings.visibility },
       files: sources,
       api: request.api,
       signal,

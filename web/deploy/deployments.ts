@@ -26,6 +26,11 @@ export interface DeployRun {
 
 export interface DeploymentsOptions {
   projectId: string
+  /**
+   * `owner/name` of the connected GitHub repository the project was imported from, when the user
+   * is a member of it; null otherwise (or when it cannot be told: signed out, offline).
+   */
+  repository(): Promise<string | null>
   /** The project as deployments and runs name it (its name); null until the project has opened. */
   project(): string | null
   rpc: RpcClient<WorkspaceApi>
@@ -46,6 +51,8 @@ export interface DeploymentsOptions {
 export interface Deployments {
   /** The project's name as deployments know it, once known. */
   project(): string | null
+  /** The connected repository whose deployments these are (shared with its members and its workflows' previews), or null: the project's own. */
+  shared: Accessor<string | null>
   list: Accessor<Deployment[]>
   production: Accessor<ProductionState | null>
   /** Why the list could not be read (signed out, offline, the edge's message), or null. */
@@ -98,15 +105,27 @@ export function createDeployments(options: DeploymentsOptions): Deployments {
   if (getOwner()) onCleanup(() => controller?.abort())
 
   const asApiError = (e: unknown) => (e instanceof DeployApiError ? e : new DeployApiError('server', e instanceof Error ? e.message : String(e)))
-  /** Deployments and the production alias are the project's own: keyed by its id, never its name (names repeat). */
-  const key = options.projectId
+  const [shared, setShared] = createSignal<string | null>(null)
+  /**
+   * Whose deployments and production alias these are: the connected repository's, shared with its
+   * members and its workflows' previews; else the project's own, keyed by its id, never its name
+   * (names repeat). Asked again at each read and deploy: the repository may be connected meanwhile.
+   */
+  let key = options.projectId
+  async function scope(): Promise<{ project: string; repo?: string }> {
+    const repo = await options.repository().catch(() => null)
+    setShared(repo)
+    key = repo ?? options.projectId
+    return repo ? { project: repo, repo } : { project: options.projectId }
+  }
 
   /** Reads the list and production; of two reads at once, only the later one's answer is shown. */
   async function refresh() {
     const n = ++reads
     setLoading(true)
     try {
-      const [page, prod] = await Promise.all([deploymentsApi.list(key), deploymentsApi.production(key)])
+      const { project } = await scope()
+      const [page, prod] = await Promise.all([deploymentsApi.list(project), deploymentsApi.production(project)])
       if (n !== reads) return
       batch(() => {
         setList(page.deployments)
@@ -150,9 +169,9 @@ export function createDeployments(options: DeploymentsOptions): Deployments {
     const patch = (fields: Partial<DeployRun>) => setCurrent((c) => (c ? { ...c, ...fields } : c))
     let outcome: DeployOutcome
     try {
-      const commit = await commitOf()
+      const [commit, target] = await Promise.all([commitOf(), scope()])
       outcome = await runDeploy({
-        project: key,
+        ...target,
         projectName: project,
         settings,
         git: { branch: options.branch(), commit },
@@ -222,6 +241,7 @@ export function createDeployments(options: DeploymentsOptions): Deployments {
 
   return {
     project: () => options.project(),
+    shared,
     list,
     production,
     error,

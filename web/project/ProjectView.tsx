@@ -25,6 +25,7 @@ import { createSession } from './session'
 import { StatusBar } from './StatusBar'
 import type { TestController } from './test-controller'
 import type { TabRunner } from '../workflows/tab-runner'
+import { workflowsApi } from '../workflows/workflows-api'
 import type { FileSpot } from '../workflows/WorkflowsPage'
 
 /** The sidebar's views, as the activity bar lists them (clicking the open one hides the sidebar). */
@@ -215,6 +216,14 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
   // The project's deployments: read when the view or the preview's selector first shows them.
   const deployments = createDeployments({
     projectId: props.projectId,
+    repository: async () => {
+      const url = model.info()?.url
+      if (!url || props.account.state().status !== 'signed-in') return null
+      const repo = await props.account.gitHubRepo(url)
+      if (!repo) return null
+      const name = `${repo.owner}/${repo.repo}`.toLowerCase()
+      return (await workflowsApi.repos()).find((r) => r.repo.toLowerCase() === name)?.repo ?? null
+    },
     project: () => model.info()?.name ?? null,
     rpc: props.client.rpc,
     runtime: () => getRuntimes().active(),
