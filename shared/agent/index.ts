@@ -138,7 +138,7 @@ export interface AgentGrants {
    * workspace folder `output` (empty: the project root) as a preview deployment of `project` (the
    * IDE project's id, as the Deployments view keys them) at the edge. The build's writes are undone afterwards; a failed deploy is reported, never fails the run.
    */
-  deployPreview?: { project: string; build: string; output: string; /** Default public; private: only signed links open it. */ visibility?: 'public' | 'private' }
+  deployPreview?: { project: string; /** The connected repository the deployment is shared with (its members see it), when the project deploys as one. */ repo?: string; build: string; output: string; /** Default public; private: only signed links open it. */ visibility?: 'public' | 'private' }
 }
 
 type Call<P, R, G = never> = { params: P; result: R; progress: G }

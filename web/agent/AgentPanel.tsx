@@ -1,4 +1,4 @@
-import { For, Show, createEffect, createSignal, onCleanup, onMount } from 'solid-js'
+import { For, Show, createEffect, createSignal, onCleanup, onMount, type Accessor } from 'solid-js'
 import type { AgentEvent, AgentGrants, ReviewFile } from '../../shared/agent'
 import { outputFolderProblem } from '../../shared/deploy/output'
 import type { ModelInfo } from '../../shared/models'
@@ -13,6 +13,13 @@ const MODEL_KEY = 'coder.agent.model'
 const taskKey = (projectId: string) => `coder.agent.task.${projectId}`
 const PUBLISH_KEY = 'coder.agent.publish'
 const DEPLOY_KEY = 'coder.agent.deploy'
+
+/** A checkbox's state kept in localStorage under `key` ('on' / 'off'), `fallback` until chosen. */
+function rememberedChoice(key: string, fallback: boolean): [Accessor<boolean>, (on: boolean) => void] {
+  const stored = localStorage.getItem(key)
+  const [value, setValue] = createSignal(stored === null ? fallback : stored === 'on')
+  return [value, (on) => (setValue(on), localStorage.setItem(key, on ? 'on' : 'off'))]
+}
 const previewKey = (projectId: string) => `coder.agent.preview.${projectId}`
 const DEFAULT_BUDGET: BudgetForm = { credits: '1', turns: '30', minutes: '15' }
 
@@ -56,6 +63,8 @@ export function AgentPanel(props: {
   grants?: () => Promise<AgentGrants>
   /** The project's remote, when it has one. */
   remote?: string | null
+  /** Where the run's preview deploys (as the Deployments view does): the connected repository, or this project. */
+  deployTarget?: () => Promise<{ project: string; repo?: string }>
   /** The author of the run's commits (Settings). */
   author?: () => { name: string; email: string }
   /** Focuses the task box whenever it changes (and on mount when above 0). */
@@ -74,8 +83,8 @@ export function AgentPanel(props: {
   const [feed, setFeed] = createSignal<FeedState>(emptyFeed())
   /** The last run's changes, for review: its id and files, until applied or discarded. */
   const [review, setReview] = createSignal<{ runId: string; files: ReviewFile[]; rejected: ReadonlySet<string>; applied: string[] } | null>(null)
-  const [publish, setPublish] = createSignal(localStorage.getItem(PUBLISH_KEY) !== 'off')
-  const [deploy, setDeploy] = createSignal(localStorage.getItem(DEPLOY_KEY) === 'on')
+  const [publish, setPublish] = rememberedChoice(PUBLISH_KEY, true)
+  const [deploy, setDeploy] = rememberedChoice(DEPLOY_KEY, false)
   const [preview, setPreview] = createSignal<PreviewForm | null>(readPreview(props.projectId))
   /** Fills the preview form when it was never edited for this project: guessed from its package.json (`npm run build` into dist when it has a build script, else no build and the project root). */
   let previewLoaded: Promise<void> | null = null
@@ -147,7 +156,8 @@ export function AgentPanel(props: {
     try {
       const remote = publish() && props.remote && props.grants ? await props.grants() : {}
       // The preview is published when the run's tests passed and its commit is made (the agent worker keeps that rule).
-      const grants: AgentGrants = { ...remote, ...(previewForm ? { deployPreview: { project: props.projectId, build: previewForm.build.trim(), output: previewForm.output.trim(), visibility: previewForm.private ? 'private' : 'public' } } : {}) }
+      const target = previewForm ? ((await props.deployTarget?.().catch(() => null)) ?? { project: props.projectId }) : null
+      const grants: AgentGrants = { ...remote, ...(previewForm && target ? { deployPreview: { ...target, build: previewForm.build.trim(), output: previewForm.output.trim(), visibility: previewForm.private ? 'private' : 'public' } } : {}) }
       const previous = review()
       if (previous) void client.discard(previous.runId)
       setReview(null)
@@ -239,10 +249,7 @@ export function AgentPanel(props: {
               <input
                 type="checkbox"
                 checked={publish()}
-                onChange={(e) => {
-                  setPublish(e.currentTarget.checked)
-                  localStorage.setItem(PUBLISH_KEY, e.currentTarget.checked ? 'on' : 'off')
-                }}
+                onChange={(e) => setPublish(e.currentTarget.checked)}
               />
               Push and open a pull request
             </label>
@@ -251,10 +258,7 @@ export function AgentPanel(props: {
             <input
               type="checkbox"
               checked={deploy()}
-              onChange={(e) => {
-                setDeploy(e.currentTarget.checked)
-                localStorage.setItem(DEPLOY_KEY, e.currentTarget.checked ? 'on' : 'off')
-              }}
+              onChange={(e) => setDeploy(e.currentTarget.checked)}
             />
             Deploy a preview
           </label>

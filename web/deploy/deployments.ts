@@ -53,6 +53,8 @@ export interface Deployments {
   project(): string | null
   /** The connected repository whose deployments these are (shared with its members and its workflows' previews), or null: the project's own. */
   shared: Accessor<string | null>
+  /** Where a deploy of this project goes now (the agent's previews too): the connected repository, or the project's id. */
+  target(): Promise<{ project: string; repo?: string }>
   list: Accessor<Deployment[]>
   production: Accessor<ProductionState | null>
   /** Why the list could not be read (signed out, offline, the edge's message), or null. */
@@ -242,6 +244,7 @@ export function createDeployments(options: DeploymentsOptions): Deployments {
   return {
     project: () => options.project(),
     shared,
+    target: scope,
     list,
     production,
     error,

@@ -104,6 +104,34 @@ export function PreviewPane(props: { projectId: string; path?: string; deploymen
 }
 
 /**
+ * The preview's address bar: the source selector, the address (Enter goes there, Escape puts
+ * back `revert()`, the address shown), then `children` (Reload, Open in new tab).
+ */
+function AddressBar(props: { selector: JSX.Element; address: string; setAddress(value: string): void; go(address: string): void; revert(): string; ref?: (el: HTMLInputElement) => void; children: JSX.Element }) {
+  return (
+    <div class="preview-bar">
+      {props.selector}
+      <form
+        onSubmit={(event) => {
+          event.preventDefault()
+          props.go(props.address)
+        }}
+      >
+        <input
+          ref={(el) => props.ref?.(el)}
+          aria-label="Preview address"
+          spellcheck={false}
+          value={props.address}
+          onInput={(event) => props.setAddress(event.currentTarget.value)}
+          onKeyDown={(event) => event.key === 'Escape' && props.setAddress(props.revert())}
+        />
+      </form>
+      {props.children}
+    </div>
+  )
+}
+
+/**
  * One deployment (or production) framed from the preview origin. The IDE is cross-origin
  * isolated; the preview answers with CORP cross-origin and COEP credentialless, and the frame is
  * credentialless as well, so it shows without any cookie of the user's. A private deployment is
@@ -163,16 +191,7 @@ function DeploymentPreview(props: { deployment: Deployment; url: string | undefi
   }
   return (
     <section class="preview" aria-label="Preview">
-      <div class="preview-bar">
-        {props.selector}
-        <form
-          onSubmit={(event) => {
-            event.preventDefault()
-            go(address())
-          }}
-        >
-          <input aria-label="Preview address" spellcheck={false} value={address()} onInput={(event) => setAddress(event.currentTarget.value)} />
-        </form>
+      <AddressBar selector={props.selector} address={address()} setAddress={setAddress} go={go} revert={() => shown}>
         <button type="button" title="Reload the preview" disabled={!props.url} onClick={() => frame && (frame.src = frame.src)}>
           Reload
         </button>
@@ -183,7 +202,7 @@ function DeploymentPreview(props: { deployment: Deployment; url: string | undefi
             </a>
           </Show>
         </Show>
-      </div>
+      </AddressBar>
       <Show when={problem()}>
         <p class="error" role="alert">{problem()}</p>
       </Show>
@@ -264,30 +283,14 @@ function InTabPreview(props: { projectId: string; path?: string; selector: JSX.E
 
   return (
     <section class="preview" aria-label="Preview">
-      <div class="preview-bar">
-        {props.selector}
-        <form
-          onSubmit={(event) => {
-            event.preventDefault()
-            go(address())
-          }}
-        >
-          <input
-            ref={input}
-            aria-label="Preview address"
-            spellcheck={false}
-            value={address()}
-            onInput={(event) => setAddress(event.currentTarget.value)}
-            onKeyDown={(event) => event.key === 'Escape' && setAddress(shown())}
-          />
-        </form>
+      <AddressBar selector={props.selector} address={address()} setAddress={setAddress} go={go} revert={shown} ref={(el) => (input = el)}>
         <button type="button" title="Reload the preview" disabled={worker() !== 'ready'} onClick={reload}>
           Reload
         </button>
         <a class="button" href={previewUrl(props.projectId, shown())} target="_blank" rel="noopener" title="Open the preview in a new tab">
           Open in new tab
         </a>
-      </div>
+      </AddressBar>
       <Switch>
         <Match when={worker() === 'ready'}>
           <iframe

@@ -499,7 +499,7 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
               </div>
               <div class="panel-body" data-slot="agent" style={{ display: layout().panel === 'agent' ? 'flex' : 'none' }}>
                 <Show when={agentMounted()}>
-                  <AgentPanel projectId={props.projectId} projectName={model.info()?.name ?? props.projectId} env={registryEnv} author={() => props.settings.author} grants={agentGrants} remote={model.info()?.url ?? null} focusTask={agentFocus} />
+                  <AgentPanel projectId={props.projectId} projectName={model.info()?.name ?? props.projectId} env={registryEnv} author={() => props.settings.author} grants={agentGrants} remote={model.info()?.url ?? null} deployTarget={deployments.target} focusTask={agentFocus} />
                 </Show>
               </div>
             </section>

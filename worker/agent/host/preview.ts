@@ -55,7 +55,7 @@ export async function deployPreview(options: PreviewOptions): Promise<PreviewEve
     const result = await publishFolder({
       agent,
       folder: grant.output,
-      request: { project: grant.project, commit: options.ref.commit, branch: options.ref.branch, visibility: grant.visibility ?? 'public' },
+      request: { project: grant.project, ...(grant.repo ? { repo: grant.repo } : {}), commit: options.ref.commit, branch: options.ref.branch, visibility: grant.visibility ?? 'public' },
       api: options.api,
       log: () => undefined,
       signal: options.signal,
