@@ -23,6 +23,9 @@ describe("a runner's session", () => {
     expect((await box.call(runId, 'steps/0/start', { leaseToken: job!.leaseToken })).status).toBe(200)
     expect(await answer(box.request('/api/auth/me'))).toMatchObject({ user: { id: ada.userId } })
     expect((await box.json('/api/runs', 'POST', { kind: 'agent', project: 'ada/app', title: 'Fix the issue' })).status).toBe(201)
+    // Installs go through the package proxy: it answers for itself (this upstream is not one it allows).
+    const install = await box.request('/api/packages/http/127.0.0.1:9/left-pad')
+    expect(((await install.json()) as { error: { message: string } }).error.message).toMatch(/^127\.0\.0\.1:9 is not an allowed package upstream/)
 
     // Everything else is its user's, and each refusal says why.
     const refused: [string, string, unknown?][] = [
@@ -90,5 +93,8 @@ describe('runnerMayCall', () => {
     expect(runnerMayCall('GET', '/api/deployments/d1')).toBe(true)
     expect(runnerMayCall('POST', '/api/deployments/d1/links')).toBe(false)
     expect(runnerMayCall('post', '/api/deployments/d1/finalize')).toBe(true)
+    expect(runnerMayCall('GET', '/api/packages/https/registry.npmjs.org/@scope%2fname')).toBe(true)
+    expect(runnerMayCall('HEAD', '/api/packages/https/registry.npmjs.org/left-pad')).toBe(true)
+    expect(runnerMayCall('POST', '/api/packages/https/registry.npmjs.org/left-pad')).toBe(false)
   })
 })

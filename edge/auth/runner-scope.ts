@@ -2,8 +2,8 @@
  * What a runner's session may do. A session opened with a runner token (POST /api/runners/session)
  * runs its user's workflow jobs and nothing else: claim and report jobs, read the git hosts, call
  * GitHub on one repository (a branch, a pull request, a comment, labels, checks), keep run records
- * and publish preview deployments. The model, git and package proxies are outside /api and open to
- * it. Everything else its user can do (buy credits, read the ledger, connect repositories, set
+ * and publish preview deployments; and read packages through the package proxy (/api/packages).
+ * The model and git proxies are outside /api and open to it. Everything else its user can do (buy credits, read the ledger, connect repositories, set
  * secrets, trigger runs, approve or cancel them, manage tokens, promote or share deployments, sign
  * out everywhere) needs the user's own session, so a leaked runner token is worth one runner's work.
  */
@@ -37,6 +37,7 @@ const RUNNER_CALLS: readonly RegExp[] = [
   `DELETE /api/deployments/${ID}`,
   `PUT /api/deployments/${ID}/blobs/${ID}`,
   `POST /api/deployments/${ID}/(blobs|finalize)`,
+  'GET /api/packages/.+',
 ].map((call) => new RegExp(`^${call.replace(/^GET /, '(GET|HEAD) ')}$`))
 
 /** Whether a runner's session may make this call (`path` without its query). */
