@@ -30,6 +30,7 @@ describe("a runner's session", () => {
     // Everything else is its user's, and each refusal says why.
     const refused: [string, string, unknown?][] = [
       ['GET', '/api/credits'],
+      ['GET', '/api/runs'],
       ['POST', '/api/credits/checkout', { pack: 'starter' }],
       ['PUT', '/api/credits/caps', { dailyMicros: 1 }],
       ['POST', '/api/workflows/repos', { repo: 'ada/other' }],
@@ -85,7 +86,8 @@ describe('runnerMayCall', () => {
     expect(runnerMayCall('POST', '/api/workflows/runs/r1/steps/3/finish')).toBe(true)
     expect(runnerMayCall('POST', '/api/workflows/runs/r1/steps/x/finish')).toBe(false)
     expect(runnerMayCall('POST', '/api/workflows/runs/r1/approval')).toBe(false)
-    expect(runnerMayCall('HEAD', '/api/runs/r1/artifacts/patch.diff')).toBe(true)
+    expect(runnerMayCall('PUT', '/api/runs/r1/artifacts/patch.diff')).toBe(true)
+    expect(runnerMayCall('GET', '/api/runs/r1/artifacts/patch.diff')).toBe(false)
     expect(runnerMayCall('POST', '/api/github/repos/ada/app/pulls')).toBe(true)
     expect(runnerMayCall('POST', '/api/github/repos/ada/app/pulls/extra')).toBe(false)
     expect(runnerMayCall('POST', '/api/deployments/production')).toBe(false)

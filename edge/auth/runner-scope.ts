@@ -2,10 +2,12 @@
  * What a runner's session may do. A session opened with a runner token (POST /api/runners/session)
  * runs its user's workflow jobs and nothing else: claim and report jobs, read the git hosts, call
  * GitHub on one repository (a branch, a pull request, a comment, labels, checks), keep run records
- * and publish preview deployments; and read packages through the package proxy (/api/packages).
- * The model and git proxies are outside /api and open to it. Everything else its user can do (buy credits, read the ledger, connect repositories, set
- * secrets, trigger runs, approve or cancel them, manage tokens, promote or share deployments, sign
- * out everywhere) needs the user's own session, so a leaked runner token is worth one runner's work.
+ * (written, never read back) and publish preview deployments; and read packages through the
+ * package proxy (/api/packages). The model and git proxies are outside /api and open to it.
+ * Everything else its user can do (buy credits, read the ledger or other runs, connect
+ * repositories, set secrets, trigger runs, approve or cancel them, manage tokens, promote or share
+ * deployments, sign out everywhere) needs the user's own session, so a leaked runner token is
+ * worth one runner's work.
  */
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env'
@@ -28,7 +30,6 @@ const RUNNER_CALLS: readonly RegExp[] = [
   `POST ${REPO}/issues/\\d+/(comments|labels)`,
   `GET ${REPO}/commits/${ID}/checks`,
   'POST /api/runs',
-  `GET /api/runs/${ID}(/events|/artifacts/${ID})?`,
   `PATCH /api/runs/${ID}`,
   `POST /api/runs/${ID}/events`,
   `PUT /api/runs/${ID}/artifacts/${ID}`,

@@ -13,6 +13,8 @@ const MODEL_KEY = 'coder.agent.model'
 const taskKey = (projectId: string) => `coder.agent.task.${projectId}`
 const PUBLISH_KEY = 'coder.agent.publish'
 const DEPLOY_KEY = 'coder.agent.deploy'
+const previewKey = (projectId: string) => `coder.agent.preview.${projectId}`
+const DEFAULT_BUDGET: BudgetForm = { credits: '1', turns: '30', minutes: '15' }
 
 /** A checkbox's state kept in localStorage under `key` ('on' / 'off'), `fallback` until chosen. */
 function rememberedChoice(key: string, fallback: boolean): [Accessor<boolean>, (on: boolean) => void] {
@@ -20,8 +22,6 @@ function rememberedChoice(key: string, fallback: boolean): [Accessor<boolean>, (
   const [value, setValue] = createSignal(stored === null ? fallback : stored === 'on')
   return [value, (on) => (setValue(on), localStorage.setItem(key, on ? 'on' : 'off'))]
 }
-const previewKey = (projectId: string) => `coder.agent.preview.${projectId}`
-const DEFAULT_BUDGET: BudgetForm = { credits: '1', turns: '30', minutes: '15' }
 
 /** How a run's preview is built and what it publishes: a shell line (empty: no build) and a workspace folder (empty: the project root). */
 interface PreviewForm {
