@@ -24,4 +24,14 @@ describe('quick open ranking', () => {
   it('returns everything (up to the limit) for an empty query', () => {
     expect(rankPaths('', paths, 3)).toHaveLength(3)
   })
+  it('keeps exactly the best `limit` of many paths, in the order sorting them all gives', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => `pkg-${i % 37}/mod-${(i * 7919) % 1000}/file-${i}.ts`)
+    for (const query of ['', 'mod', 'p3f12', 'file-1', 'zzz']) {
+      const all = many
+        .map((p) => fuzzyMatch(query, p))
+        .filter((m) => m !== null)
+        .sort((a, b) => b.score - a.score || a.path.length - b.path.length || a.path.localeCompare(b.path))
+      expect(rankPaths(query, many, 50), query).toEqual(all.slice(0, 50))
+    }
+  })
 })

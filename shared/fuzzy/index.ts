@@ -13,7 +13,13 @@ export interface FuzzyMatch {
  * lower→upper case change) and in runs score higher; shorter paths win ties.
  */
 export function fuzzyMatch(query: string, path: string): FuzzyMatch | null {
-  const q = query.replace(/\s+/g, '').toLowerCase()
+  return matchNormalized(normalize(query), path)
+}
+
+/** The query as matching reads it: no spaces, lower case. */
+const normalize = (query: string) => query.replace(/\s+/g, '').toLowerCase()
+
+function matchNormalized(q: string, path: string): FuzzyMatch | null {
   if (!q) return { path, score: 0, positions: [] }
   const lower = path.toLowerCase()
   const nameStart = path.lastIndexOf('/') + 1
@@ -63,13 +69,30 @@ function isWordStart(s: string, i: number): boolean {
   return prev === prev.toLowerCase() && s[i] !== s[i].toLowerCase()
 }
 
-/** The best `limit` matches of `query` among `paths`, best first. */
+const collator = new Intl.Collator()
+
+/** Negative when `a` ranks before `b`: higher score, then the shorter path, then the path's order. */
+const compareMatches = (a: FuzzyMatch, b: FuzzyMatch) => b.score - a.score || a.path.length - b.path.length || collator.compare(a.path, b.path)
+
+/**
+ * The best `limit` matches of `query` among `paths`, best first. Only the best so far are kept,
+ * in order (a binary search places each): with 20,000 paths there is no sort of them all.
+ */
 export function rankPaths(query: string, paths: readonly string[], limit = 50): FuzzyMatch[] {
-  const out: FuzzyMatch[] = []
-  for (const p of paths) {
-    const m = fuzzyMatch(query, p)
-    if (m) out.push(m)
+  const q = normalize(query)
+  const top: FuzzyMatch[] = []
+  for (const path of paths) {
+    const m = matchNormalized(q, path)
+    if (!m || (top.length >= limit && compareMatches(m, top[top.length - 1]!) >= 0)) continue
+    let lo = 0
+    let hi = top.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (compareMatches(top[mid]!, m) <= 0) lo = mid + 1
+      else hi = mid
+    }
+    top.splice(lo, 0, m)
+    if (top.length > limit) top.pop()
   }
-  out.sort((a, b) => b.score - a.score || a.path.length - b.path.length || a.path.localeCompare(b.path))
-  return out.slice(0, limit)
+  return top
 }

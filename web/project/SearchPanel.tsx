@@ -2,6 +2,9 @@ import { For, Show, createMemo, createSignal, onCleanup } from 'solid-js'
 import type { FileMatches, SearchQuery } from '../../shared/protocol'
 import type { ProjectModel } from './model'
 
+/** How many matches the panel shows at first, and how many more each "Show more" adds. */
+export const RESULTS_STEP = 200
+
 /**
  * Search across the workspace's files (Ctrl/Cmd-Shift-F): text or regex, case and whole-word
  * options, include/exclude globs. Results stream in as the worker finds them; a click opens the
@@ -9,9 +12,6 @@ import type { ProjectModel } from './model'
  * RESULTS_STEP matches and a button for the next ones: thousands of result rows in the page
  * would hold it for seconds on every layout.
  */
-/** How many matches the panel shows at first, and how many more each "Show more" adds. */
-export const RESULTS_STEP = 200
-
 export function SearchPanel(props: { model: ProjectModel; /** Opens a file at a match: 1-based line and column. */
   onOpen(path: string, at: { line: number; column: number; length: number }): void; ref?: (focus: () => void) => void }) {
   const [query, setQuery] = createSignal('')
