@@ -134,9 +134,11 @@ describe('productionHost', () => {
     expect(productionHost('ada/calc')).toBe('calc--ada')
     expect(productionHost('Ada/Calc')).toBe('calc--ada')
     expect(productionHost('ada-lovelace/calc-js')).toBe('calc-js--ada-lovelace')
+    // A `--` is a repository's: a project merely named like its address gets another.
+    expect(productionHost('calc--ada')).toMatch(/^calc-ada-[0-9a-z]{7}$/)
     const projects = [
       'ada/calc', 'ada/calc-', 'ada/calc.js', 'ada/calc_js', 'ada/calc-js', 'ada/a--b', 'a/b--ada', 'ada-b/calc', 'b/calc--ada',
-      `ada/${'x'.repeat(100)}`, `ada/${'x'.repeat(99)}`, `${'a-'.repeat(19)}a/${'y'.repeat(100)}`, 'ada/...', 'ada/xn', 'My Site', 'site', 'a/b/c', '../etc',
+      `ada/${'x'.repeat(100)}`, `ada/${'x'.repeat(99)}`, `${'a-'.repeat(19)}a/${'y'.repeat(100)}`, 'ada/...', 'ada/xn', 'calc--ada', 'My Site', 'site', 'a/b/c', '../etc',
     ]
     const hosts = projects.map(productionHost)
     for (const host of hosts) expect(host).toMatch(/^(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/)

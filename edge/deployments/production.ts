@@ -37,9 +37,10 @@ const slug = (text: string, max: number) => text.toLowerCase().replace(/[^a-z0-9
  * project itself when it is one (an IDE project's id); for a repository `owner/name`, `name--owner`
  * (a GitHub owner holds no `--`, so the last one splits it back), with a hash of the project added
  * when the name had to change to fit or is too long; anything else, a slug of it and that hash.
+ * Only repositories get a `--`, so no other project can take a repository's address.
  */
 export function productionHost(project: string): string {
-  if (DNS_LABEL.test(project)) return project
+  if (DNS_LABEL.test(project) && !project.includes('--')) return project
   const hash = shortHash(project.toLowerCase())
   const repo = /^([A-Za-z0-9](?:-?[A-Za-z0-9])*)\/([A-Za-z0-9._-]+)$/.exec(project)
   if (repo) {

@@ -20,8 +20,9 @@ export interface ServedDeployment {
 
 /**
  * The ready deployment `key` names: a deployment id, or else the host label of a project's
- * production (production.ts productionHost) whose deployment it is. Null for anything else, including deployments still uploading, failed or
- * deleted. A deployment id always wins over a project of the same name.
+ * production (production.ts productionHost) whose deployment it is. Null for anything else,
+ * including deployments still uploading, failed or deleted. A deployment id always wins over a
+ * production label of the same text.
  */
 export async function resolveDeployment(env: Pick<Env, 'DB'>, key: string): Promise<ServedDeployment | null> {
   type Row = { id: string; project: string; spa: number; visibility: DeploymentVisibility }
