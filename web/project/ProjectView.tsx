@@ -250,7 +250,11 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
     update({ sidebar: view, sidebarVisible: true })
     if (view === 'search') {
       if (focusSearch) queueMicrotask(focusSearch)
-      else searchFocusPending = true
+      else {
+        searchFocusPending = true
+        // While its code loads, typing must not go on into the editor (or the tree) that had focus.
+        if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
+      }
     }
   }
 
@@ -367,7 +371,11 @@ function Workbench(props: ProjectViewProps & { info: ProjectInfo | undefined }) 
       if (spot) void session.open(`/workspace/${spot.path.replace(/^\/+/, '')}`, spot.line ? { line: spot.line, column: spot.column } : undefined)
       // Warm the runtime once the IDE has settled (as the service worker waits): it starts its workers,
       // copies the files and starts esbuild, so the first run is quick, without slowing the opening.
-      const warm = () => void getRuntime().warm().catch((e: unknown) => console.warn('runtime: could not warm up', e))
+      // The search panel's code too: Ctrl+Shift+F then shows it at once, so typing right away lands in its box.
+      const warm = () => {
+        void getRuntime().warm().catch((e: unknown) => console.warn('runtime: could not warm up', e))
+        void SearchPanel.preload().catch(() => undefined)
+      }
       setTimeout(() => (typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 5000 }) : warm()), 1500)
     })
   })

@@ -46,10 +46,13 @@ export function SearchPanel(props: { model: ProjectModel; /** Opens a file at a 
   let input!: HTMLInputElement
   let running: AbortController | null = null
   let timer: ReturnType<typeof setTimeout> | undefined
-  props.ref?.(() => {
+  // Focus waits for the box to be in the page (the panel may be shown before it is attached).
+  const focus = (tries = 10) => {
+    if (!input?.isConnected) return void (tries > 0 && requestAnimationFrame(() => focus(tries - 1)))
     input.focus()
     input.select()
-  })
+  }
+  props.ref?.(() => focus())
 
   async function run() {
     running?.abort()
