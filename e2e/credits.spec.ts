@@ -77,7 +77,7 @@ describe('credits', () => {
     // The plots are drawn: a bar for today, one for the model, one for the project.
     const usage = page.getByRole('region', { name: 'Usage' })
     const perDay = usage.getByRole('img', { name: 'Credits per day' })
-    expect(await perDay.locator('rect.bar').count()).toBe(30)
+    await expect.poll(() => perDay.locator('rect.bar').count()).toBe(30)
     const today = new Date().toISOString().slice(0, 10)
     const days = await perDay.evaluate((svg) => Array.from(svg.querySelectorAll('g')).map((g) => [g.querySelector('title')?.textContent, g.querySelector('rect')?.getAttribute('height')]))
     expect(days).toContainEqual([`${today}: 0.6 credits`, '100'])
